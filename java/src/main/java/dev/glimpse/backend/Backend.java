@@ -1,0 +1,73 @@
+package dev.glimpse.backend;
+
+import dev.glimpse.tensor.Tensor;
+
+/**
+ * The math the models need, and nothing model-specific. Activations are F32 tensors this backend
+ * allocated; weights are tensors passed through {@link #upload} once. Shapes are read from the
+ * tensors: a matrix argument is seen as [rows, cols] (see {@link Tensor#rows()}, {@link Tensor#cols()}),
+ * so callers pass row views ({@link Tensor#rows(long, long)}) to work on part of a buffer.
+ * Every op writes only its output and may not alias inputs unless it says "in place".
+ */
+public interface Backend extends AutoCloseable {
+
+    /** Marks {@link #attention} as bidirectional: every query sees every key. */
+    int NON_CAUSAL = -1;
+
+    String name();
+
+    /** A zero-filled F32 tensor owned by this backend, freed when the backend closes. */
+    Tensor allocate(String name, long... shape);
+
+    /** The weight as this backend computes with it: CPU may return it as is, a GPU copies it over once. */
+    Tensor upload(Tensor hostWeight);
+
+    /** Copies host floats into an F32 tensor (dst.numel() == src.length). */
+    void write(Tensor dst, float[] src);
+
+    /** Copies an F32 tensor into host floats (dst.length == src.numel()). */
+    void read(Tensor src, float[] dst);
+
+    /** dst = src, both F32 with the same element count. */
+    void copy(Tensor dst, Tensor src);
+
+    /** out[i, :] = table[ids[i], :] widened to F32; out is [ids.length, table.cols()]. */
+    void embed(Tensor out, Tensor table, int[] ids);
+
+    /** out[n, o] = x[n, k] · w[o, k]ᵀ + bias[o] (bias may be null). Weights F32 or BF16 (F16 after upload). */
+    void matmul(Tensor out, Tensor x, Tensor w, Tensor bias);
+
+    /** Per row: out = x · rsqrt(mean(x²) + eps) · weight, in F32. */
+    void rmsNorm(Tensor out, Tensor x, Tensor weight, float eps);
+
+    /**
+     * Rotary embedding in place, rotate_half form: x is [n, heads·headDim], cos and sin are
+     * [n, headDim]; for each head, x' = x·cos + rotate_half(x)·sin, rotate_half(x) = [−x[d/2:], x[:d/2]].
+     */
+    void rope(Tensor x, Tensor cos, Tensor sin, int headDim);
+
+    /** out = silu(gate) ⊙ up, silu(g) = g / (1 + e^−g). */
+    void swiglu(Tensor out, Tensor gate, Tensor up);
+
+    /** x = gelu(x) in place, exact erf form: x·(1 + erf(x/√2))/2. */
+    void gelu(Tensor x);
+
+    /** x += y in place (same element count). */
+    void add(Tensor x, Tensor y);
+
+    /** Softmax over each row, in place, in F32. */
+    void softmax(Tensor x);
+
+    /**
+     * Scaled dot-product attention with grouped KV heads. q is [n, heads·headDim]; k and v are
+     * [m, kvHeads·headDim]; out is [n, heads·headDim]. Query head h uses KV head h / (heads / kvHeads).
+     * With causalOffset ≥ 0, query i sees keys 0 … causalOffset + i (the KV cache case: causalOffset is
+     * the number of cached tokens before this chunk); with {@link #NON_CAUSAL}, it sees all m keys.
+     * Scores are scaled by scale; softmax in F32.
+     */
+    void attention(Tensor out, Tensor q, Tensor k, Tensor v, int heads, int kvHeads, int headDim, float scale,
+            int causalOffset);
+
+    @Override
+    void close();
+}

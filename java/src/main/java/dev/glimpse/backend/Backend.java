@@ -7,7 +7,8 @@ import dev.glimpse.tensor.Tensor;
  * allocated; weights are tensors passed through {@link #upload} once. Shapes are read from the
  * tensors: a matrix argument is seen as [rows, cols] (see {@link Tensor#rows()}, {@link Tensor#cols()}),
  * so callers pass row views ({@link Tensor#rows(long, long)}) to work on part of a buffer.
- * Every op writes only its output and may not alias inputs unless it says "in place".
+ * An op writes only its output. Matrix ops (matmul, attention, rmsNorm, embed) must not alias output
+ * and input; element-wise ops (swiglu, gelu, add, rope) may write over one of their inputs.
  */
 public interface Backend extends AutoCloseable {
 

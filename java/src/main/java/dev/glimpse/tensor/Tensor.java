@@ -64,6 +64,12 @@ public record Tensor(String name, DType dtype, long[] shape, MemorySegment data)
         return new Tensor(name, dtype, new long[] {count, cols()}, data.asSlice(row0 * rowBytes, count * rowBytes));
     }
 
+    /** Elements [from, from + product(newShape)) as a tensor of the given shape. */
+    public Tensor slice(long from, long... newShape) {
+        long bytes = numel(newShape) * dtype.bytes();
+        return new Tensor(name, dtype, newShape, data.asSlice(from * dtype.bytes(), bytes));
+    }
+
     /** The same memory with another shape of the same element count. */
     public Tensor reshape(long... newShape) {
         return new Tensor(name, dtype, newShape, data);

@@ -1,0 +1,99 @@
+package dev.glimpse.model;
+
+import dev.glimpse.backend.Backend;
+import dev.glimpse.io.Checkpoint;
+import dev.glimpse.io.CheckpointException;
+import dev.glimpse.io.LoadProgress;
+import dev.glimpse.tokenizer.Tokenizer;
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+/** A loaded Qwen2.5-VL checkpoint: config, tokenizer and weights resident on one backend. */
+public final class Model implements AutoCloseable {
+
+    /** Prefill chunk: tokens processed together by one pass of the decoder's buffers. */
+    public static final int DEFAULT_CHUNK = 256;
+
+    private final Checkpoint checkpoint;
+    private final ModelConfig config;
+    private final Tokenizer tokenizer;
+    private final Backend backend;
+    private final Decoder decoder;
+    private final VisionEncoder vision;
+
+    private Model(Checkpoint checkpoint, Tokenizer tokenizer, Backend backend, Decoder decoder, VisionEncoder vision) {
+        this.checkpoint = checkpoint;
+        this.config = checkpoint.config();
+        this.tokenizer = tokenizer;
+        this.backend = backend;
+        this.decoder = decoder;
+        this.vision = vision;
+    }
+
+    public static Model load(Path dir, Backend backend, LoadProgress progress) {
+        Path tokenizerFile = dir.resolve("tokenizer.json");
+        if (!Files.isRegularFile(tokenizerFile)) {
+            throw new CheckpointException("model directory " + dir + " has no tokenizer.json");
+        }
+        Tokenizer tokenizer = Tokenizer.load(tokenizerFile);
+        Checkpoint checkpoint = Checkpoint.open(dir, progress);
+        try {
+            ModelConfig config = checkpoint.config();
+            if (tokenizer.vocabSize() > config.text().vocabSize()) {
+                throw new CheckpointException("tokenizer.json in " + dir + " has " + tokenizer.vocabSize()
+                        + " tokens but config.json says vocab_size " + config.text().vocabSize());
+            }
+            DecoderWeights weights = DecoderWeights.load(checkpoint, config.text(), backend);
+            Decoder decoder = new Decoder(config.text(), weights, backend, config.imageTokenId(), DEFAULT_CHUNK);
+            VisionEncoder vision = config.vision() == null ? null
+                    : new VisionEncoder(config.vision(), VisionWeights.load(checkpoint, config.vision(), backend), backend);
+            return new Model(checkpoint, tokenizer, backend, decoder, vision);
+        } catch (RuntimeException e) {
+            checkpoint.close();
+            throw e;
+        }
+    }
+
+    public ModelConfig config() {
+        return config;
+    }
+
+    public Tokenizer tokenizer() {
+        return tokenizer;
+    }
+
+    public Backend backend() {
+        return backend;
+    }
+
+    public Decoder decoder() {
+        return decoder;
+    }
+
+    /** The vision tower; an error for a text-only checkpoint. */
+    public VisionEncoder vision() {
+        if (vision == null) {
+            throw new IllegalStateException("model " + checkpoint.dir() + " has no vision_config: it cannot take images");
+        }
+        return vision;
+    }
+
+    public Checkpoint checkpoint() {
+        return checkpoint;
+    }
+
+    /** A fresh KV cache for one conversation of up to contextTokens tokens. */
+    public KvCache newCache(int contextTokens) {
+        int max = config.text().maxPositionEmbeddings();
+        if (max > 0 && contextTokens > max) {
+            throw new IllegalArgumentException("--ctx " + contextTokens + " exceeds the model's max_position_embeddings "
+                    + max);
+        }
+        return new KvCache(backend, config.text(), contextTokens);
+    }
+
+    @Override
+    public void close() {
+        checkpoint.close();
+    }
+}

@@ -19,7 +19,7 @@ final class ModelOptions {
     @Option(names = "--threads", defaultValue = "0", paramLabel = "N", description = "CPU worker threads (default: all cores).")
     int threads;
 
-    @Option(names = "--ctx", defaultValue = "8192", paramLabel = "TOKENS", description = "KV-cache capacity per conversation (default: ${DEFAULT-VALUE}).")
+    @Option(names = "--ctx", defaultValue = "0", paramLabel = "TOKENS", description = "KV-cache capacity per conversation (default: 8192 or the model's max_position_embeddings if smaller).")
     int contextTokens;
 
     Model load() {

@@ -1,10 +1,13 @@
 package dev.glimpse.model;
 
 import dev.glimpse.backend.Backend;
+import dev.glimpse.backend.Scratch;
 import dev.glimpse.io.Checkpoint;
 import dev.glimpse.io.CheckpointException;
 import dev.glimpse.io.LoadProgress;
+import dev.glimpse.tensor.Tensor;
 import dev.glimpse.tokenizer.Tokenizer;
+import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 
@@ -20,6 +23,7 @@ public final class Model implements AutoCloseable {
     private final Backend backend;
     private final Decoder decoder;
     private final VisionEncoder vision;
+    private final Scratch scratch;
 
     private Model(Checkpoint checkpoint, Tokenizer tokenizer, Backend backend, Decoder decoder, VisionEncoder vision) {
         this.checkpoint = checkpoint;
@@ -28,6 +32,7 @@ public final class Model implements AutoCloseable {
         this.backend = backend;
         this.decoder = decoder;
         this.vision = vision;
+        this.scratch = new Scratch(backend);
     }
 
     public static Model load(Path dir, Backend backend, LoadProgress progress) {
@@ -35,7 +40,12 @@ public final class Model implements AutoCloseable {
         if (!Files.isRegularFile(tokenizerFile)) {
             throw new CheckpointException("model directory " + dir + " has no tokenizer.json");
         }
-        Tokenizer tokenizer = Tokenizer.load(tokenizerFile);
+        Tokenizer tokenizer;
+        try {
+            tokenizer = Tokenizer.load(tokenizerFile);
+        } catch (IOException e) {
+            throw new CheckpointException("cannot read " + tokenizerFile + ": " + e.getMessage());
+        }
         Checkpoint checkpoint = Checkpoint.open(dir, progress);
         try {
             ModelConfig config = checkpoint.config();
@@ -78,13 +88,24 @@ public final class Model implements AutoCloseable {
         return vision;
     }
 
+    /** A buffer for the vision rows of one prompt ([tokens, hidden]); reused by the next call. */
+    public Tensor imageEmbeddings(int tokens) {
+        return scratch.get("image-embeddings", tokens, config.text().hiddenSize());
+    }
+
     public Checkpoint checkpoint() {
         return checkpoint;
     }
 
-    /** A fresh KV cache for one conversation of up to contextTokens tokens. */
+    /** Context used when none is asked for: 8192 tokens, or less when the model allows less. */
+    public static final int DEFAULT_CONTEXT = 8192;
+
+    /** A fresh KV cache for one conversation of up to contextTokens tokens (≤ 0: the default). */
     public KvCache newCache(int contextTokens) {
         int max = config.text().maxPositionEmbeddings();
+        if (contextTokens <= 0) {
+            contextTokens = max > 0 ? Math.min(DEFAULT_CONTEXT, max) : DEFAULT_CONTEXT;
+        }
         if (max > 0 && contextTokens > max) {
             throw new IllegalArgumentException("--ctx " + contextTokens + " exceeds the model's max_position_embeddings "
                     + max);

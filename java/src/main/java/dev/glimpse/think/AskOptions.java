@@ -1,0 +1,26 @@
+package dev.glimpse.think;
+
+import dev.glimpse.generate.SamplingOptions;
+
+/**
+ * @param maxNewTokens  token budget per round
+ * @param forceResize   research: skip round-1 generation and take the canonical resize call as its answer
+ * @param evictLowRes   research: drop the half-size images' KV rows before round 2
+ * @param contextTokens KV-cache capacity (≤ 0: the model's default)
+ */
+public record AskOptions(Policy policy, int maxNewTokens, SamplingOptions sampling, boolean forceResize,
+        boolean evictLowRes, int contextTokens) {
+
+    public static AskOptions defaults(Policy policy) {
+        return new AskOptions(policy, 1024, SamplingOptions.GREEDY, false, false, 0);
+    }
+
+    public AskOptions {
+        if (maxNewTokens < 1) {
+            throw new IllegalArgumentException("--max-new-tokens must be ≥ 1, got " + maxNewTokens);
+        }
+        if (policy == Policy.HIGH && (forceResize || evictLowRes)) {
+            throw new IllegalArgumentException("--force-resize and --evict-lowres need a two-round policy (adaptive)");
+        }
+    }
+}

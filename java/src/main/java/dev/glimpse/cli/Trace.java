@@ -4,6 +4,9 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import dev.glimpse.generate.Round;
+import dev.glimpse.think.AskTrace;
+import dev.glimpse.think.RoundTrace;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -40,6 +43,34 @@ final class Trace {
         timings.put("decode", ms(round.decodeNanos()));
         m.put("timings_ms", timings);
         return m;
+    }
+
+    /** The ask trace: policy, rounds, resize_requested, answer, total_ms, and the extras. */
+    static Map<String, Object> ask(AskTrace trace) {
+        Map<String, Object> m = new LinkedHashMap<>();
+        m.put("policy", trace.policy().label());
+        List<Map<String, Object>> rounds = new ArrayList<>();
+        for (RoundTrace r : trace.rounds()) {
+            rounds.add(round(r.round(), r.text(), r.gridsThw(), r.visualTokens(), r.preprocessNanos(), r.visionNanos()));
+        }
+        m.put("rounds", rounds);
+        m.put("resize_requested", trace.resizeRequested());
+        m.put("answer", trace.answer());
+        m.put("response", trace.response());
+        m.put("round2_tool_call", trace.roundTwoToolCall());
+        m.put("evicted_kv_bytes", trace.evictedBytes());
+        m.put("notes", trace.notes());
+        m.put("total_ms", ms(trace.totalNanos()));
+        return m;
+    }
+
+    /** One line for a whole ask: rounds, visual tokens, reuse, time. */
+    static String summary(AskTrace trace) {
+        int visual = trace.rounds().stream().mapToInt(RoundTrace::visualTokens).sum();
+        int reused = trace.rounds().stream().mapToInt(r -> r.round().reusedTokens()).sum();
+        return String.format("%s: %d round(s), resize %s, %d visual tokens, %d KV tokens reused, %.1f ms",
+                trace.policy().label(), trace.rounds().size(), trace.resizeRequested() ? "requested" : "not requested",
+                visual, reused, trace.totalNanos() / 1e6);
     }
 
     static String toJson(Object value) {

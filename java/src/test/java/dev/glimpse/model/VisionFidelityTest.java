@@ -22,7 +22,7 @@ import org.junit.jupiter.params.provider.ValueSource;
  * padding, several windows, full-attention blocks) within 1e-4, M-RoPE positions identical, last
  * logits within 1e-4 and 32 greedy tokens identical for one and two images in a prompt.
  */
-class VisionFidelityTest {
+public class VisionFidelityTest {
 
     static final double TOLERANCE = 1e-4;
 
@@ -80,7 +80,7 @@ class VisionFidelityTest {
         }
     }
 
-    static VisionEncoder.Patches patches(String image, int[] grid) throws IOException {
+    public static VisionEncoder.Patches patches(String image, int[] grid) throws IOException {
         float[] pv = Npy.read(Fixtures.ROOT.resolve("images").resolve(image + ".pixel_values.npy")).data();
         return new VisionEncoder.Patches(pv, grid[0], grid[1], grid[2]);
     }

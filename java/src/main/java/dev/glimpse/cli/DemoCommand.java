@@ -2,6 +2,7 @@ package dev.glimpse.cli;
 
 import dev.glimpse.backend.Backends;
 import dev.glimpse.chat.ChatFormat;
+import dev.glimpse.chat.Message;
 import dev.glimpse.generate.Round;
 import dev.glimpse.generate.SamplingOptions;
 import dev.glimpse.generate.Session;
@@ -41,7 +42,7 @@ final class DemoCommand implements Callable<Integer> {
                 var backend = model.backend()) {
             System.out.println("model: " + modelDir + " (random weights: the text is noise, the pipeline is real)");
             for (String prompt : prompts) {
-                String text = ChatFormat.render(List.of(ChatFormat.Message.user(prompt)), List.of(), true);
+                String text = new ChatFormat().render(List.of(Message.user(prompt)), List.of(), true);
                 int[] ids = model.tokenizer().encode(text);
                 Session session = new Session(model, 1024);
                 System.out.println("\nuser> " + prompt);

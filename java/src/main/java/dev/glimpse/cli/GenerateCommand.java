@@ -1,6 +1,7 @@
 package dev.glimpse.cli;
 
 import dev.glimpse.chat.ChatFormat;
+import dev.glimpse.chat.Message;
 import dev.glimpse.generate.Round;
 import dev.glimpse.generate.Session;
 import dev.glimpse.model.Model;
@@ -42,7 +43,7 @@ final class GenerateCommand implements Callable<Integer> {
         long start = System.nanoTime();
         try (Model model = modelOptions.load(); var backend = model.backend()) {
             Tokenizer tokenizer = model.tokenizer();
-            String text = raw ? prompt : ChatFormat.render(List.of(ChatFormat.Message.user(prompt)), List.of(), true);
+            String text = raw ? prompt : new ChatFormat().render(List.of(Message.user(prompt)), List.of(), true);
             int[] ids = tokenizer.encode(text);
             Session session = new Session(model, modelOptions.contextTokens);
             PrintStream out = System.out;

@@ -9,7 +9,7 @@ import picocli.CommandLine.ScopeType;
 /** Entry point of the glimpse command line. */
 @Command(name = "glimpse", mixinStandardHelpOptions = true, version = "glimpse 0.1.0",
         description = "Adaptive-resolution vision-language inference (Qwen2.5-VL, VisionThink).",
-        subcommands = {GenerateCommand.class, AskCommand.class, InspectCommand.class, MakeTinyCommand.class, DemoCommand.class,
+        subcommands = {GenerateCommand.class, AskCommand.class, EmbedCommand.class, EvalCommand.class, InspectCommand.class, MakeTinyCommand.class, DemoCommand.class,
                 CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
 

@@ -1,6 +1,7 @@
 package dev.glimpse.think;
 
 import dev.glimpse.chat.ChatFormat;
+import dev.glimpse.chat.Message;
 import dev.glimpse.generate.Round;
 import dev.glimpse.generate.Session;
 import dev.glimpse.generate.TokenListener;
@@ -39,7 +40,7 @@ public final class VisionThink {
         List<RoundTrace> rounds = new ArrayList<>();
         if (options.policy() == Policy.HIGH) {
             VisualInput full = VisualInput.encode(model, images);
-            String prompt = ChatFormat.render(List.of(ChatFormat.Message.user(
+            String prompt = new ChatFormat().render(List.of(Message.user(
                     imageBlocks(full.padsPerImage(), "") + question)), List.of(), true);
             listener.roundStarted(1, "full resolution");
             Round r = session.run(tokenizer.encode(prompt), full.gridsThw(), full.embeds(), options.maxNewTokens(),

@@ -24,7 +24,8 @@ import java.util.stream.IntStream;
  */
 public final class Tokenizer {
 
-    private static final String QWEN25VL_RESOURCE = "qwen2.5-vl/tokenizer.json.gz";
+    /** The bundled Qwen2.5-VL tokenizer, relative to this class. */
+    public static final String QWEN25VL_RESOURCE = "qwen2.5-vl/tokenizer.json.gz";
 
     private final Map<String, Integer> tokenIds;
     private final String[] tokens;

@@ -44,10 +44,12 @@ public final class CudaBackend implements Backend {
         if (!CudaDriver.libraryPresent() || CudaBackend.class.getResource(FATBIN) == null) {
             return false;
         }
-        try {
-            CudaDriver probe = new CudaDriver();
-            probe.init();
-            return probe.deviceCount() > 0;
+        try (CudaThread probeThread = new CudaThread()) {
+            return probeThread.call(() -> {
+                CudaDriver probe = new CudaDriver();
+                probe.init();
+                return probe.deviceCount() > 0;
+            });
         } catch (CudaException e) {
             return false;
         }
@@ -328,6 +330,11 @@ public final class CudaBackend implements Backend {
         return scratch;
     }
 
+    /** Device int32 scratch of at least count entries (reused; valid until the next embed or argmax). */
+    MemorySegment allocateScratchInts(int count) {
+        return thread.call(() -> ensureIds(count));
+    }
+
     /** Index of the largest logit of each row (the lowest index on ties). */
     public int[] argmax(Tensor logits) {
         int rows = logits.rows();
@@ -406,6 +413,51 @@ public final class CudaBackend implements Backend {
                 free(table);
             }
         });
+    }
+
+    /**
+     * Median milliseconds of work (launches made on the CUDA thread) over runs timed with CUDA events,
+     * after warmup untimed runs.
+     */
+    public double medianMillis(int warmup, int runs, Runnable work) {
+        return thread.call(() -> {
+            MemorySegment start = driver.createEvent();
+            MemorySegment end = driver.createEvent();
+            try {
+                for (int i = 0; i < warmup; i++) {
+                    work.run();
+                }
+                double[] times = new double[runs];
+                for (int i = 0; i < runs; i++) {
+                    driver.recordEvent(start);
+                    work.run();
+                    driver.recordEvent(end);
+                    times[i] = driver.elapsedMillis(start, end);
+                }
+                java.util.Arrays.sort(times);
+                return times[runs / 2];
+            } finally {
+                driver.destroyEvent(start);
+                driver.destroyEvent(end);
+            }
+        });
+    }
+
+    /** Device name, compute capability, multiprocessors, and free/total memory, for reports. */
+    public String describeDevice() {
+        return thread.call(() -> {
+            long[] memory = driver.memoryInfo();
+            return deviceName + ", sm_" + driver.deviceAttribute(CudaDriver.ATTRIBUTE_COMPUTE_CAPABILITY_MAJOR, device)
+                    + driver.deviceAttribute(CudaDriver.ATTRIBUTE_COMPUTE_CAPABILITY_MINOR, device) + ", "
+                    + driver.deviceAttribute(CudaDriver.ATTRIBUTE_MULTIPROCESSOR_COUNT, device) + " SMs, "
+                    + (memory[0] >> 20) + " MiB free of " + (memory[1] >> 20) + ", driver "
+                    + driver.driverVersion();
+        });
+    }
+
+    /** Free device memory in bytes. */
+    public long freeMemory() {
+        return thread.call(() -> driver.memoryInfo()[0]);
     }
 
     /** Waits for every launched kernel; a kernel's fault surfaces here as a CudaException. */

@@ -211,6 +211,29 @@ public final class ScalarOracles {
         return out;
     }
 
+    /** One resize pass over an interleaved u8 image with Pillow's fixed-point tables (SPEC §2.3). */
+    public static byte[] resample(byte[] in, ResizePass pass, int channels) {
+        ResampleTables t = pass.tables();
+        byte[] out = new byte[pass.outWidth() * pass.outHeight() * channels];
+        for (int y = 0; y < pass.outHeight(); y++) {
+            for (int x = 0; x < pass.outWidth(); x++) {
+                int i = pass.vertical() ? y : x;
+                for (int c = 0; c < channels; c++) {
+                    int accumulator = 1 << 21;
+                    for (int tap = 0; tap < t.bounds()[2 * i + 1]; tap++) {
+                        int source = t.bounds()[2 * i] + tap;
+                        int sx = pass.vertical() ? x : source;
+                        int sy = pass.vertical() ? source : y;
+                        accumulator += (in[(sy * pass.inWidth() + sx) * channels + c] & 0xFF)
+                                * t.coeffs()[i * t.ksize() + tap];
+                    }
+                    out[(y * pass.outWidth() + x) * channels + c] = (byte) Math.clamp(accumulator >> 22, 0, 255);
+                }
+            }
+        }
+        return out;
+    }
+
     /** Rounds each value to the nearest bf16 (ties to even), as the tensor-core GEMM stages x. */
     public static float[] roundToBf16(float[] x) {
         float[] out = new float[x.length];

@@ -4,7 +4,9 @@
 # dev.glimpse.backend.cuda.GpuSuite from the carried jar: every kernel against the CPU oracles
 # ("N passed, N failed"), kernel timings against the measured limits, and 7B decode tokens/s.
 # Logs go to $OUT (the device tool's folder) or bench/gpu/out. Extra arguments go to GpuSuite
-# (--skip-timing, --layers N). Prepare the carry folder first: bench/gpu/prepare.sh.
+# (--skip-timing, --layers N). SANITIZE=1 runs the checks only, under compute-sanitizer memcheck
+# (out-of-bounds and misaligned accesses in the kernels), when the machine has it.
+# Prepare the carry folder first: bench/gpu/prepare.sh.
 set -uo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 carry=$here/carry
@@ -41,7 +43,12 @@ if [[ -n $peak ]]; then
 else
     echo "bf16 GEMM peak not measured (torch missing or failed: $out/gemm-peak.err)"
 fi
-timeout 280 "$jdk/bin/java" --add-modules jdk.incubator.vector --enable-native-access=ALL-UNNAMED \
+launcher=()
+if [[ ${SANITIZE:-0} == 1 ]]; then
+    launcher=(compute-sanitizer --tool memcheck --error-exitcode 3 --print-limit 20)
+    args+=(--skip-timing)
+fi
+timeout 280 "${launcher[@]}" "$jdk/bin/java" --add-modules jdk.incubator.vector --enable-native-access=ALL-UNNAMED \
     -cp "$carry/glimpse.jar" dev.glimpse.backend.cuda.GpuSuite "${args[@]}" "$@" 2>&1 | tee "$out/gpu-suite.log"
 status=${PIPESTATUS[0]}
 [[ -f $carry/ptxas-report.txt ]] && cp "$carry/ptxas-report.txt" "$out/"

@@ -18,7 +18,8 @@ import java.util.Map;
  * (cuda/, built by cmake/), every CUDA call on one dedicated platform thread, transfers through
  * page-locked staging memory. Tensors it hands out carry device pointers
  * ({@code MemorySegment.ofAddress(ptr).reinterpret(bytes)}) that the host never dereferences; row
- * views still work. Uploaded weights keep F32 or BF16; F16 matrices and every vector (norm weights,
+ * views still work. Ops that only launch kernels return without waiting for the CUDA thread (a
+ * launch failure is thrown by the next call that waits: a transfer, argmax, synchronize). Uploaded weights keep F32 or BF16; F16 matrices and every vector (norm weights,
  * biases) are widened to F32.
  */
 public final class CudaBackend implements Backend {
@@ -237,17 +238,17 @@ public final class CudaBackend implements Backend {
         if (dst.numel() != src.numel() || dst.dtype() != src.dtype()) {
             throw new IllegalArgumentException("copy: " + src + " into " + dst);
         }
-        thread.run(() -> driver.copyOnDevice(pointer(dst), pointer(src), src.data().byteSize()));
+        thread.post(() -> driver.copyOnDevice(pointer(dst), pointer(src), src.data().byteSize()));
     }
 
     @Override
     public void embed(Tensor out, Tensor table, int[] tokenIds) {
-        thread.run(() -> {
-            MemorySegment deviceIds = ensureIds(tokenIds.length);
-            long bytes = 4L * tokenIds.length;
-            MemorySegment.copy(tokenIds, 0, staging, ValueLayout.JAVA_INT, 0, tokenIds.length);
-            driver.copyToDevice(deviceIds.address(), staging, bytes);
-            kernels.embed(out.data(), table.data(), table.dtype(), deviceIds, tokenIds.length, table.cols());
+        int[] idsCopy = tokenIds.clone();  // the caller may reuse its array before the CUDA thread runs this
+        thread.post(() -> {
+            MemorySegment deviceIds = ensureIds(idsCopy.length);
+            MemorySegment.copy(idsCopy, 0, staging, ValueLayout.JAVA_INT, 0, idsCopy.length);
+            driver.copyToDevice(deviceIds.address(), staging, 4L * idsCopy.length);
+            kernels.embed(out.data(), table.data(), table.dtype(), deviceIds, idsCopy.length, table.cols());
         });
     }
 
@@ -270,38 +271,41 @@ public final class CudaBackend implements Backend {
         if (w.cols() != k || out.rows() != n || out.cols() != o) {
             throw new IllegalArgumentException("matmul: " + out + " = " + x + " · " + w + "ᵀ has mismatched shapes");
         }
-        thread.run(() -> kernels.matmul(out.data(), x.data(), w.data(), w.dtype(),
+        thread.post(() -> kernels.matmul(out.data(), x.data(), w.data(), w.dtype(),
                 bias == null ? MemorySegment.NULL : bias.data(), n, k, o));
     }
 
     @Override
     public void rmsNorm(Tensor out, Tensor x, Tensor weight, float eps) {
-        thread.run(() -> kernels.rmsNorm(out.data(), x.data(), weight.data(), x.rows(), x.cols(), eps));
+        thread.post(() -> kernels.rmsNorm(out.data(), x.data(), weight.data(), x.rows(), x.cols(), eps));
     }
 
     @Override
     public void rope(Tensor x, Tensor cos, Tensor sin, int headDim) {
-        thread.run(() -> kernels.rope(x.data(), cos.data(), sin.data(), x.rows(), x.cols() / headDim, headDim));
+        if (headDim % 2 != 0 || x.cols() % headDim != 0) {
+            throw new IllegalArgumentException("rope: " + x + " is not whole heads of even head_dim " + headDim);
+        }
+        thread.post(() -> kernels.rope(x.data(), cos.data(), sin.data(), x.rows(), x.cols() / headDim, headDim));
     }
 
     @Override
     public void swiglu(Tensor out, Tensor gate, Tensor up) {
-        thread.run(() -> kernels.swiglu(out.data(), gate.data(), up.data(), out.numel()));
+        thread.post(() -> kernels.swiglu(out.data(), gate.data(), up.data(), out.numel()));
     }
 
     @Override
     public void gelu(Tensor x) {
-        thread.run(() -> kernels.gelu(x.data(), x.numel()));
+        thread.post(() -> kernels.gelu(x.data(), x.numel()));
     }
 
     @Override
     public void add(Tensor x, Tensor y) {
-        thread.run(() -> kernels.add(x.data(), y.data(), x.numel()));
+        thread.post(() -> kernels.add(x.data(), y.data(), x.numel()));
     }
 
     @Override
     public void softmax(Tensor x) {
-        thread.run(() -> kernels.softmax(x.data(), x.rows(), x.cols()));
+        thread.post(() -> kernels.softmax(x.data(), x.rows(), x.cols()));
     }
 
     @Override
@@ -309,7 +313,8 @@ public final class CudaBackend implements Backend {
             int causalOffset) {
         int n = q.rows();
         int m = k.rows();
-        thread.run(() -> {
+        CudaKernels.checkAttention(heads, kvHeads, headDim);
+        thread.post(() -> {
             MemorySegment partials = MemorySegment.NULL;
             if (n <= CudaKernels.DECODE_MAX_ROWS) {
                 partials = ensureScratch(CudaKernels.decodeScratchFloats(n, heads, headDim, m) * 4);
@@ -471,9 +476,14 @@ public final class CudaBackend implements Backend {
             return;
         }
         closed = true;
+        CudaException pending = null;
+        try {
+            synchronize();
+        } catch (CudaException e) {
+            pending = e;  // still free everything, then report it
+        }
         try {
             thread.run(() -> {
-                driver.synchronize();
                 for (long p : allocations) {
                     driver.free(p);
                 }
@@ -484,6 +494,9 @@ public final class CudaBackend implements Backend {
             });
         } finally {
             thread.close();
+        }
+        if (pending != null) {
+            throw pending;
         }
     }
 }

@@ -172,7 +172,7 @@ public final class CudaKernels {
         }
     }
 
-    private static void checkAttention(int heads, int kvHeads, int headDim) {
+    static void checkAttention(int heads, int kvHeads, int headDim) {
         if (headDim > ATTENTION_MAX_HEAD_DIM || headDim < 1) {
             throw new IllegalArgumentException("attention: head_dim " + headDim + " is outside 1.."
                     + ATTENTION_MAX_HEAD_DIM + " that the CUDA kernels support");

@@ -76,7 +76,11 @@ final class GpuTimings {
     }
 
     private void time(String name, double bytes, double flops, Runnable work) {
-        row(name, gpu.medianMillis(WARMUP, RUNS, work), bytes, flops);
+        try {
+            row(name, gpu.medianMillis(WARMUP, RUNS, work), bytes, flops);
+        } catch (RuntimeException e) {
+            System.out.printf("%-52s FAILED: %s%n", name, e);
+        }
     }
 
     void run(int layers) {
@@ -96,10 +100,18 @@ final class GpuTimings {
 
         System.out.println();
         System.out.println("== kernels at 7B shapes (median of " + RUNS + ") ==");
-        kernels();
+        try {
+            kernels();
+        } catch (RuntimeException e) {
+            System.out.println("kernel timings stopped: " + e);
+        }
         System.out.println();
         System.out.println("== decode: " + layers + " layers of 7B on random bf16 weights ==");
-        new DecodeChain(layers).run();
+        try {
+            new DecodeChain(layers).run();
+        } catch (RuntimeException e) {
+            System.out.println("decode chain FAILED: " + e);
+        }
     }
 
     private void kernels() {

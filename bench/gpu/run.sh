@@ -17,7 +17,11 @@ for f in glimpse.jar jdk.tar.xz; do
 done
 jdk=/tmp/glimpse-jdk
 if [[ ! -x $jdk/bin/java ]]; then
-    mkdir -p "$jdk" && tar -xJf "$carry/jdk.tar.xz" -C "$jdk" --strip-components=1
+    mkdir -p "$jdk"
+    tar -xJf "$carry/jdk.tar.xz" -C "$jdk" --strip-components=1 2>/dev/null \
+        || python3 -c 'import sys, tarfile; tarfile.open(sys.argv[1]).extractall(sys.argv[2])' "$carry/jdk.tar.xz" /tmp \
+        || { echo "cannot unpack $carry/jdk.tar.xz (no xz and no python3)"; exit 2; }
+    [[ -x $jdk/bin/java ]] || mv /tmp/jdk/* "$jdk"/
 fi
 nvidia-smi --query-gpu=name,driver_version,memory.total,clocks.sm,clocks.max.sm,temperature.gpu,power.draw \
     --format=csv 2>&1 | tee "$out/nvidia-smi.txt"

@@ -44,7 +44,16 @@ public final class GpuSuite {
             }
         }
         int failed;
-        try (CudaBackend gpu = CudaBackend.open()) {
+        CudaBackend opened;
+        try {
+            opened = CudaBackend.open();
+        } catch (CudaException e) {
+            System.out.println("GPU suite cannot start: " + e.getMessage());
+            System.out.println("0 passed, 1 failed");
+            System.exit(1);
+            return;
+        }
+        try (CudaBackend gpu = opened) {
             System.out.println("device: " + gpu.describeDevice());
             GpuSuite suite = new GpuSuite(gpu);
             suite.checks();

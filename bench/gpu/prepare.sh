@@ -1,0 +1,19 @@
+#!/usr/bin/env bash
+# Fills bench/gpu/carry/ (git-ignored) with what run.sh needs on the GPU machine: the engine jar
+# with the full fatbin (sm_80/86/89/90 + PTX), the ptxas report, and the carried JDK.
+# Run on the build machine (nvcc needed, no GPU needed) before the device call.
+set -euo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+root=$(cd "$here/../.." && pwd)
+export JAVA_HOME=${JAVA_HOME:-/usr/lib/jvm/temurin-25-jdk-amd64}
+export PATH=$JAVA_HOME/bin:$PATH
+(cd "$root" && mvn -B -q -DskipTests package -pl java)
+if ! unzip -l "$root/java/target/glimpse.jar" | grep -q 'dev/glimpse/backend/cuda/glimpse.fatbin'; then
+    echo "the jar has no glimpse.fatbin: nvcc was not found by cmake/ (see java/target/cuda.configure.log)" >&2
+    exit 1
+fi
+mkdir -p "$here/carry"
+cp "$root/java/target/glimpse.jar" "$here/carry/glimpse.jar"
+cp "$root/java/target/cuda/ptxas-report.txt" "$here/carry/ptxas-report.txt"
+[[ -f $here/carry/jdk.tar.xz ]] || "$here/make-jdk.sh"
+du -sh "$here/carry"

@@ -1,0 +1,199 @@
+// Runs unmodified .cu kernels on the CPU, for tests on machines without a GPU.
+// Each CUDA thread of a block is a std::thread; the blocks of a grid run one after another on the
+// same threads. __syncthreads is a std::barrier over the block, warp shuffles go through per-warp
+// scratch slots between two barriers over the warp, atomics are std::atomic_ref. __shared__
+// variables become function statics, shared by the block's threads and reused block after block.
+// Limits (the kernels keep to them): a warp shuffle needs every lane of its warp; no thread may
+// leave the kernel before a __syncthreads that others still reach; no tensor-core instructions
+// (kernels guard them with __CUDA_ARCH__, which is never defined here).
+#pragma once
+
+#include <algorithm>
+#include <atomic>
+#include <barrier>
+#include <cmath>
+#include <cstddef>
+#include <cstdint>
+#include <cstring>
+#include <memory>
+#include <thread>
+#include <tuple>
+#include <type_traits>
+#include <utility>
+#include <vector>
+
+#define GLIMPSE_CUDA_SHIM 1
+#define __global__
+#define __device__
+#define __host__
+#define __forceinline__ inline
+#define __shared__ static
+#define __restrict__ __restrict
+#define __align__(n) __attribute__((aligned(n)))
+#define __launch_bounds__(...)
+
+struct dim3 {
+    unsigned x = 1, y = 1, z = 1;
+};
+struct alignas(16) float4 {
+    float x, y, z, w;
+};
+struct alignas(8) float2 {
+    float x, y;
+};
+struct alignas(16) uint4 {
+    unsigned x, y, z, w;
+};
+struct alignas(8) uint2 {
+    unsigned x, y;
+};
+struct alignas(8) int2 {
+    int x, y;
+};
+
+inline thread_local dim3 threadIdx;
+inline thread_local dim3 blockIdx;
+inline thread_local dim3 blockDim;
+inline thread_local dim3 gridDim;
+constexpr int warpSize = 32;
+
+namespace shim {
+
+// What the threads of one launch share.
+struct Launch {
+    explicit Launch(unsigned threads, size_t shared_bytes)
+        : block_barrier(threads), dynamic_shared(shared_bytes + 16) {
+        for (unsigned first = 0; first < threads; first += 32) {
+            warp_barriers.push_back(std::make_unique<std::barrier<>>(std::min(32u, threads - first)));
+        }
+        shuffle_slots.resize(warp_barriers.size() * 32);
+    }
+    std::barrier<> block_barrier;
+    std::vector<std::unique_ptr<std::barrier<>>> warp_barriers;
+    std::vector<unsigned long long> shuffle_slots;
+    std::vector<unsigned char> dynamic_shared;
+};
+
+inline thread_local Launch* current = nullptr;
+inline thread_local unsigned linear_thread = 0;
+
+inline unsigned char* dynamic_shared() {
+    auto address = reinterpret_cast<std::uintptr_t>(current->dynamic_shared.data());
+    return reinterpret_cast<unsigned char*>((address + 15) & ~std::uintptr_t{15});
+}
+
+inline unsigned lane() { return linear_thread & 31u; }
+
+// Every lane publishes its value, then reads the source lane's (the same value if src is out of range).
+template <class T>
+T shuffle(T value, unsigned src) {
+    static_assert(sizeof(T) <= sizeof(unsigned long long) && std::is_trivially_copyable_v<T>);
+    const unsigned warp = linear_thread >> 5;
+    auto& barrier = *current->warp_barriers[warp];
+    unsigned long long* slots = &current->shuffle_slots[warp * 32];
+    unsigned long long bits = 0;
+    std::memcpy(&bits, &value, sizeof(T));
+    slots[lane()] = bits;
+    barrier.arrive_and_wait();
+    T result = value;
+    std::memcpy(&result, &slots[src], sizeof(T));
+    barrier.arrive_and_wait();
+    return result;
+}
+
+using Thunk = void (*)(void** args);
+
+template <class F>
+struct KernelSignature;
+template <class... A>
+struct KernelSignature<void (*)(A...)> {
+    template <size_t... I>
+    static void call(void (*kernel)(A...), void** args, std::index_sequence<I...>) {
+        kernel(*static_cast<std::remove_reference_t<A>*>(args[I])...);
+    }
+    static void call(void (*kernel)(A...), void** args) { call(kernel, args, std::index_sequence_for<A...>{}); }
+};
+
+// A cuLaunchKernel-style entry for kernel K: args[i] points at the i-th parameter's value.
+template <auto K>
+void thunk(void** args) {
+    KernelSignature<decltype(K)>::call(K, args);
+}
+
+// Runs grid × block with one std::thread per thread of a block; returns once every block is done.
+inline void launch(Thunk kernel, dim3 grid, dim3 block, size_t shared_bytes, void** args) {
+    const unsigned threads = block.x * block.y * block.z;
+    Launch state(threads, shared_bytes);
+    std::fill(state.dynamic_shared.begin(), state.dynamic_shared.end(), 0xff);  // NaN floats: unwritten reads show
+    std::vector<std::thread> workers;
+    workers.reserve(threads);
+    for (unsigned t = 0; t < threads; ++t) {
+        workers.emplace_back([&state, kernel, grid, block, args, t] {
+            current = &state;
+            linear_thread = t;
+            blockDim = block;
+            gridDim = grid;
+            threadIdx = dim3{t % block.x, (t / block.x) % block.y, t / (block.x * block.y)};
+            for (unsigned z = 0; z < grid.z; ++z) {
+                for (unsigned y = 0; y < grid.y; ++y) {
+                    for (unsigned x = 0; x < grid.x; ++x) {
+                        blockIdx = dim3{x, y, z};
+                        kernel(args);
+                        state.block_barrier.arrive_and_wait();  // the next block reuses __shared__ statics
+                    }
+                }
+            }
+        });
+    }
+    for (auto& w : workers) {
+        w.join();
+    }
+}
+
+}  // namespace shim
+
+inline void __syncthreads() { shim::current->block_barrier.arrive_and_wait(); }
+inline void __syncwarp(unsigned = 0xffffffffu) { shim::shuffle(0, shim::lane()); }
+
+template <class T>
+T __shfl_sync(unsigned, T v, int src, int width = 32) {
+    return shim::shuffle(v, (shim::lane() & ~unsigned(width - 1)) + unsigned(src & (width - 1)));
+}
+template <class T>
+T __shfl_xor_sync(unsigned, T v, int mask, int width = 32) {
+    unsigned src = shim::lane() ^ unsigned(mask);
+    return shim::shuffle(v, src < ((shim::lane() & ~unsigned(width - 1)) + width) ? src : shim::lane());
+}
+template <class T>
+T __shfl_down_sync(unsigned, T v, unsigned delta, int width = 32) {
+    unsigned segment_end = (shim::lane() & ~unsigned(width - 1)) + width;
+    unsigned src = shim::lane() + delta;
+    return shim::shuffle(v, src < segment_end ? src : shim::lane());
+}
+
+template <class T>
+T atomicAdd(T* address, T v) {
+    return std::atomic_ref<T>(*address).fetch_add(v);
+}
+template <class T>
+T atomicMax(T* address, T v) {
+    std::atomic_ref<T> ref(*address);
+    T old = ref.load();
+    while (old < v && !ref.compare_exchange_weak(old, v)) {
+    }
+    return old;
+}
+
+inline float __uint_as_float(unsigned u) { float f; std::memcpy(&f, &u, 4); return f; }
+inline unsigned __float_as_uint(float f) { unsigned u; std::memcpy(&u, &f, 4); return u; }
+inline float __int_as_float(int i) { float f; std::memcpy(&f, &i, 4); return f; }
+inline int __float_as_int(float f) { int i; std::memcpy(&i, &f, 4); return i; }
+inline float rsqrtf(float x) { return 1.0f / std::sqrt(x); }
+inline float __expf(float x) { return std::exp(x); }
+inline float __fdividef(float a, float b) { return a / b; }
+template <class T>
+T __ldg(const T* p) { return *p; }
+inline int min(int a, int b) { return a < b ? a : b; }
+inline int max(int a, int b) { return a > b ? a : b; }
+inline unsigned min(unsigned a, unsigned b) { return a < b ? a : b; }
+inline unsigned max(unsigned a, unsigned b) { return a > b ? a : b; }

@@ -1,0 +1,236 @@
+package dev.glimpse.backend.cuda;
+
+import dev.glimpse.tensor.DType;
+import java.lang.foreign.MemorySegment;
+
+/**
+ * The host side of every kernel in cuda/: its launch geometry, derived from the shapes, and its
+ * argument list. Pointers are MemorySegments whose address is a device pointer (host memory when
+ * the runner is the CPU shim). The same code drives the GPU and the shim tests.
+ */
+public final class CudaKernels {
+
+    static final int ELEMENTWISE_THREADS = 256;
+    static final int ROW_THREADS = 256;
+    static final int ARGMAX_THREADS = 1024;
+    static final int GEMM_TILE = 64;
+    static final int GEMM_THREADS = 128;
+    static final int GEMV_ROWS_PER_BLOCK = 8;
+    static final int ATTENTION_THREADS = 128;
+    static final int ATTENTION_MAX_HEAD_DIM = 128;
+    static final int PREFILL_ROWS_PER_BLOCK = 16;
+    static final int PREFILL_KEYS_PER_TILE = 32;
+    /** Query rows up to which attention takes the split-over-keys decode kernels. */
+    static final int DECODE_MAX_ROWS = 2;
+    static final int DECODE_CHUNK = 256;
+    static final int RESAMPLE_THREADS = 256;
+
+    private final KernelRunner runner;
+
+    public CudaKernels(KernelRunner runner) {
+        this.runner = runner;
+    }
+
+    // ---- launch geometry ------------------------------------------------------------------
+
+    public static Launch elementwise(long count) {
+        return Launch.of(Launch.blocks(count, ELEMENTWISE_THREADS), 1, 1, ELEMENTWISE_THREADS, 0);
+    }
+
+    public static Launch perRow(int rows, int threads) {
+        return Launch.of(rows, 1, 1, threads, 0);
+    }
+
+    public static Launch embedLaunch(int tokens, int cols) {
+        return Launch.of(tokens, (int) Launch.blocks(cols, ELEMENTWISE_THREADS), 1, ELEMENTWISE_THREADS, 0);
+    }
+
+    public static Launch gemmLaunch(int n, int o) {
+        return Launch.of(Launch.blocks(o, GEMM_TILE), (int) Launch.blocks(n, GEMM_TILE), 1, GEMM_THREADS, 0);
+    }
+
+    public static Launch gemvLaunch(int n, int o) {
+        return Launch.of(Launch.blocks(o, GEMV_ROWS_PER_BLOCK), n, 1, GEMV_ROWS_PER_BLOCK * 32, 0);
+    }
+
+    public static int decodeSplits(int keys) {
+        return (int) Launch.blocks(keys, DECODE_CHUNK);
+    }
+
+    /** Floats of scratch the decode attention needs: per (row, head, split) head_dim outputs, a max and a sum. */
+    public static long decodeScratchFloats(int n, int heads, int headDim, int keys) {
+        return (long) n * heads * decodeSplits(keys) * (headDim + 2);
+    }
+
+    public static Launch decodeSplitLaunch(int n, int heads, int keys) {
+        return Launch.of(heads, decodeSplits(keys), n, ATTENTION_THREADS, 0);
+    }
+
+    public static Launch decodeCombineLaunch(int n, int heads) {
+        return Launch.of(heads, n, 1, ATTENTION_THREADS, 0);
+    }
+
+    public static Launch prefillLaunch(int n, int heads, int headDim) {
+        int floats = PREFILL_ROWS_PER_BLOCK * headDim + PREFILL_KEYS_PER_TILE * (headDim + 1)
+                + PREFILL_KEYS_PER_TILE * headDim;
+        return Launch.of(Launch.blocks(n, PREFILL_ROWS_PER_BLOCK), heads, 1, ATTENTION_THREADS, floats * 4);
+    }
+
+    public static Launch resampleLaunch(int rowSamples, int rows) {
+        return Launch.of(Launch.blocks(rowSamples, RESAMPLE_THREADS), rows, 1, RESAMPLE_THREADS, 0);
+    }
+
+    public static Launch patchifyLaunch(int patches, int columns) {
+        return Launch.of(patches, (int) Launch.blocks(columns, ELEMENTWISE_THREADS), 1, ELEMENTWISE_THREADS, 0);
+    }
+
+    // ---- launches -------------------------------------------------------------------------
+
+    /** out[i, :] = table[ids[i], :]; ids is a device int32 array of tokens entries. */
+    public void embed(MemorySegment out, MemorySegment table, DType tableType, MemorySegment ids, int tokens, int cols) {
+        String kernel = switch (tableType) {
+            case F32 -> "embed_f32";
+            case BF16 -> "embed_bf16";
+            case F16 -> throw new IllegalArgumentException("embed: F16 tables are widened to F32 on upload");
+        };
+        runner.launch(kernel, embedLaunch(tokens, cols), out, table, ids, cols);
+    }
+
+    /** out[n, o] = x[n, k] · w[o, k]ᵀ + bias (bias may be MemorySegment.NULL): GEMV for one row, else GEMM. */
+    public void matmul(MemorySegment out, MemorySegment x, MemorySegment w, DType weightType, MemorySegment bias,
+            int n, int k, int o) {
+        if (n == 1) {
+            gemv(out, x, w, weightType, bias, n, k, o);
+        } else {
+            gemm(weightType == DType.BF16 ? "gemm_bf16" : gemmKernelFor(weightType), out, x, w, bias, n, k, o);
+        }
+    }
+
+    private static String gemmKernelFor(DType weightType) {
+        if (weightType != DType.F32) {
+            throw new IllegalArgumentException("matmul: " + weightType + " weights are widened to F32 on upload");
+        }
+        return "gemm_f32";
+    }
+
+    /** kernel: gemm_bf16 (tensor cores on the GPU), gemm_bf16_simt, or gemm_f32. */
+    public void gemm(String kernel, MemorySegment out, MemorySegment x, MemorySegment w, MemorySegment bias, int n,
+            int k, int o) {
+        runner.launch(kernel, gemmLaunch(n, o), out, x, w, bias, n, k, o);
+    }
+
+    public void gemv(MemorySegment out, MemorySegment x, MemorySegment w, DType weightType, MemorySegment bias, int n,
+            int k, int o) {
+        String kernel = weightType == DType.BF16 ? "gemv_bf16" : gemmKernelFor(weightType).replace("gemm", "gemv");
+        runner.launch(kernel, gemvLaunch(n, o), out, x, w, bias, k, o);
+    }
+
+    public void rmsNorm(MemorySegment out, MemorySegment x, MemorySegment weight, int rows, int cols, float eps) {
+        runner.launch("rms_norm", perRow(rows, ROW_THREADS), out, x, weight, cols, eps);
+    }
+
+    public void rope(MemorySegment x, MemorySegment cos, MemorySegment sin, int rows, int heads, int headDim) {
+        if (headDim % 2 != 0) {
+            throw new IllegalArgumentException("rope: head_dim " + headDim + " must be even");
+        }
+        runner.launch("rope", elementwise((long) rows * heads * (headDim / 2)), x, cos, sin, rows, heads, headDim);
+    }
+
+    public void swiglu(MemorySegment out, MemorySegment gate, MemorySegment up, long count) {
+        runner.launch("swiglu", elementwise(count), out, gate, up, count);
+    }
+
+    public void gelu(MemorySegment x, long count) {
+        runner.launch("gelu", elementwise(count), x, count);
+    }
+
+    public void add(MemorySegment x, MemorySegment y, long count) {
+        runner.launch("add", elementwise(count), x, y, count);
+    }
+
+    public void softmax(MemorySegment x, int rows, int cols) {
+        runner.launch("softmax", perRow(rows, ROW_THREADS), x, cols);
+    }
+
+    /** out[r] = index of the largest value of row r (lowest index on ties); out is device int32. */
+    public void argmax(MemorySegment out, MemorySegment x, int rows, int cols) {
+        runner.launch("argmax", perRow(rows, ARGMAX_THREADS), out, x, cols);
+    }
+
+    /**
+     * Attention as {@code Backend.attention} defines it. Up to {@link #DECODE_MAX_ROWS} query rows use
+     * the decode kernels (split over keys, then combine) with scratch of
+     * {@link #decodeScratchFloats} floats; more rows use the tiled prefill kernel.
+     */
+    public void attention(MemorySegment out, MemorySegment q, MemorySegment k, MemorySegment v, int n, int m,
+            int heads, int kvHeads, int headDim, float scale, int causalOffset, MemorySegment scratch) {
+        checkAttention(heads, kvHeads, headDim);
+        if (n <= DECODE_MAX_ROWS) {
+            attentionDecode(out, q, k, v, n, m, heads, kvHeads, headDim, scale, causalOffset, scratch);
+        } else {
+            attentionPrefill(out, q, k, v, n, m, heads, kvHeads, headDim, scale, causalOffset);
+        }
+    }
+
+    static void checkAttention(int heads, int kvHeads, int headDim) {
+        if (headDim > ATTENTION_MAX_HEAD_DIM || headDim < 1) {
+            throw new IllegalArgumentException("attention: head_dim " + headDim + " is outside 1.."
+                    + ATTENTION_MAX_HEAD_DIM + " that the CUDA kernels support");
+        }
+        if (kvHeads < 1 || heads % kvHeads != 0) {
+            throw new IllegalArgumentException("attention: " + heads + " heads are not a multiple of " + kvHeads
+                    + " KV heads");
+        }
+    }
+
+    public void attentionDecode(MemorySegment out, MemorySegment q, MemorySegment k, MemorySegment v, int n, int m,
+            int heads, int kvHeads, int headDim, float scale, int causalOffset, MemorySegment scratch) {
+        checkAttention(heads, kvHeads, headDim);
+        int splits = decodeSplits(m);
+        long slots = (long) n * heads * splits;
+        if (scratch.byteSize() < decodeScratchFloats(n, heads, headDim, m) * 4) {
+            throw new IllegalArgumentException("attention: decode scratch of " + scratch.byteSize()
+                    + " bytes, needs " + decodeScratchFloats(n, heads, headDim, m) * 4);
+        }
+        MemorySegment partialOut = scratch.asSlice(0, slots * headDim * 4);
+        MemorySegment partialMax = scratch.asSlice(slots * headDim * 4, slots * 4);
+        MemorySegment partialSum = scratch.asSlice(slots * (headDim + 1) * 4, slots * 4);
+        runner.launch("attention_decode_split", decodeSplitLaunch(n, heads, m), partialOut, partialMax, partialSum, q,
+                k, v, m, heads, kvHeads, headDim, scale, causalOffset, DECODE_CHUNK);
+        runner.launch("attention_decode_combine", decodeCombineLaunch(n, heads), out, partialOut, partialMax,
+                partialSum, heads, headDim, splits);
+    }
+
+    public void attentionPrefill(MemorySegment out, MemorySegment q, MemorySegment k, MemorySegment v, int n, int m,
+            int heads, int kvHeads, int headDim, float scale, int causalOffset) {
+        checkAttention(heads, kvHeads, headDim);
+        runner.launch("attention_prefill", prefillLaunch(n, heads, headDim), out, q, k, v, n, m, heads, kvHeads,
+                headDim, scale, causalOffset);
+    }
+
+    /** One resize pass of an interleaved u8 image; bounds and coeffs hold pass.tables() on the device. */
+    public void resample(MemorySegment out, MemorySegment in, ResizePass pass, MemorySegment bounds,
+            MemorySegment coeffs, int channels) {
+        ResampleTables t = pass.tables();
+        if (pass.vertical()) {
+            runner.launch("resample_vertical_u8", resampleLaunch(pass.inWidth() * channels, pass.outHeight()), out,
+                    in, bounds, coeffs, t.ksize(), pass.inWidth(), channels);
+        } else {
+            runner.launch("resample_horizontal_u8", resampleLaunch(pass.outWidth() * channels, pass.inHeight()), out,
+                    in, bounds, coeffs, t.ksize(), pass.inWidth(), pass.outWidth(), channels);
+        }
+    }
+
+    /** pixel_values rows (SPEC §2.4-2.5) of an interleaved u8 image whose sides are multiples of patch·merge. */
+    public void normalizePatchify(MemorySegment out, MemorySegment image, MemorySegment lut, int width, int height,
+            int channels, int patch, int merge, int temporal) {
+        if (width % (patch * merge) != 0 || height % (patch * merge) != 0) {
+            throw new IllegalArgumentException("patchify: image " + width + "x" + height
+                    + " is not a multiple of " + patch * merge + " on each side (smart_resize first)");
+        }
+        int patches = (width / patch) * (height / patch);
+        int columns = channels * temporal * patch * patch;
+        runner.launch("normalize_patchify", patchifyLaunch(patches, columns), out, image, lut, width, channels, patch,
+                merge, temporal);
+    }
+}

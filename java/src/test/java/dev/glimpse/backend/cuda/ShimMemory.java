@@ -1,0 +1,62 @@
+package dev.glimpse.backend.cuda;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.util.Random;
+
+/** Host memory standing in for device memory in shim tests, plus random test data. */
+final class ShimMemory implements AutoCloseable {
+
+    private final Arena arena = Arena.ofConfined();
+
+    MemorySegment floats(float[] values) {
+        return arena.allocateFrom(ValueLayout.JAVA_FLOAT, values);
+    }
+
+    /** Output buffer filled with NaN, so an element the kernel never writes fails the comparison. */
+    MemorySegment poisoned(int count) {
+        float[] nan = new float[count];
+        java.util.Arrays.fill(nan, Float.NaN);
+        return floats(nan);
+    }
+
+    MemorySegment ints(int[] values) {
+        return arena.allocateFrom(ValueLayout.JAVA_INT, values);
+    }
+
+    MemorySegment bytes(byte[] values) {
+        return arena.allocateFrom(ValueLayout.JAVA_BYTE, values);
+    }
+
+    /** bf16 bits of values (which must already be bf16-exact, see {@link #bf16Exact}). */
+    MemorySegment bf16(float[] values) {
+        short[] bits = new short[values.length];
+        for (int i = 0; i < values.length; i++) {
+            bits[i] = (short) (Float.floatToRawIntBits(values[i]) >>> 16);
+        }
+        return arena.allocateFrom(ValueLayout.JAVA_SHORT, bits);
+    }
+
+    static float[] read(MemorySegment segment) {
+        return segment.toArray(ValueLayout.JAVA_FLOAT);
+    }
+
+    static float[] random(Random random, int count) {
+        float[] v = new float[count];
+        for (int i = 0; i < count; i++) {
+            v[i] = (float) random.nextGaussian();
+        }
+        return v;
+    }
+
+    /** Random values that bf16 represents exactly (as weights read from a BF16 checkpoint are). */
+    static float[] bf16Exact(Random random, int count) {
+        return ScalarOracles.roundToBf16(random(random, count));
+    }
+
+    @Override
+    public void close() {
+        arena.close();
+    }
+}

@@ -78,7 +78,7 @@ public final class CudaBackend implements Backend {
             });
             deviceName = thread.call(() -> drv.deviceName(device));
             module = thread.call(() -> {
-                try (Arena arena = Arena.ofConfined()) {
+                try (Arena arena = Arena.ofShared()) {
                     MemorySegment native_ = arena.allocate(image.length, 16);
                     MemorySegment.copy(image, 0, native_, ValueLayout.JAVA_BYTE, 0, image.length);
                     return drv.loadModule(native_);
@@ -209,7 +209,7 @@ public final class CudaBackend implements Backend {
     @Override
     public void write(Tensor dst, float[] src) {
         requireF32(dst, src.length);
-        try (Arena arena = Arena.ofConfined()) {
+        try (Arena arena = Arena.ofShared()) {
             writeBytes(dst.data(), arena.allocateFrom(ValueLayout.JAVA_FLOAT, src));
         }
     }

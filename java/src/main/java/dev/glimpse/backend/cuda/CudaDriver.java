@@ -39,7 +39,7 @@ final class CudaDriver {
 
     /** True when libcuda.so.1 can be loaded (says nothing about a usable GPU). */
     static boolean libraryPresent() {
-        try (Arena probe = Arena.ofConfined()) {
+        try (Arena probe = Arena.ofShared()) {
             SymbolLookup.libraryLookup("libcuda.so.1", probe);
             return true;
         } catch (IllegalArgumentException e) {
@@ -295,7 +295,7 @@ final class CudaDriver {
     }
 
     MemorySegment function(MemorySegment module, String name) {
-        try (Arena scratch = Arena.ofConfined()) {
+        try (Arena scratch = Arena.ofShared()) {
             check("cuModuleGetFunction(" + name + ")",
                     (int) cuModuleGetFunction.invokeExact(out, module, scratch.allocateFrom(name)));
             return out.get(ADDRESS, 0);

@@ -111,7 +111,7 @@ public final class GpuSuite {
 
     /** Uploads values (bf16-exact when type is BF16) as a weight of the given type. */
     private Tensor weight(float[] values, DType type, long... shape) {
-        try (Arena arena = Arena.ofConfined()) {
+        try (Arena arena = Arena.ofShared()) {
             MemorySegment host = arena.allocate(values.length * (long) type.bytes());
             for (int i = 0; i < values.length; i++) {
                 switch (type) {
@@ -283,7 +283,7 @@ public final class GpuSuite {
         }
         MemorySegment src = gpu.allocateBytes(image.length);
         MemorySegment dst = gpu.allocateBytes(want.length);
-        try (Arena arena = Arena.ofConfined()) {
+        try (Arena arena = Arena.ofShared()) {
             gpu.writeBytes(src, arena.allocateFrom(ValueLayout.JAVA_BYTE, image));
             gpu.resize(dst, src, inW, inH, outW, outH, 3, filter);
             MemorySegment got = arena.allocate(want.length);
@@ -306,7 +306,7 @@ public final class GpuSuite {
         float[] want = ScalarOracles.normalizePatchify(image, width, height, 3, 14, 2, 2, NormalizeTable.CLIP_MEAN,
                 NormalizeTable.CLIP_STD);
         MemorySegment src = gpu.allocateBytes(image.length);
-        try (Arena arena = Arena.ofConfined()) {
+        try (Arena arena = Arena.ofShared()) {
             gpu.writeBytes(src, arena.allocateFrom(ValueLayout.JAVA_BYTE, image));
             Tensor out = poisoned(want.length / 1176, 1176);
             gpu.normalizePatchify(out, src, width, height, 3, 14, 2, 2, NormalizeTable.CLIP_MEAN,

@@ -7,14 +7,13 @@ import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import jdk.incubator.vector.FloatVector;
-import jdk.incubator.vector.VectorMask;
-import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
- * The CPU backend: Vector API kernels of one width (128, 256 or 512 bits) run on a fixed {@link WorkerPool}.
- * Matmul and attention live in {@link VectorMatmul} and {@link VectorAttention}; the row and element-wise
- * ops are here. Ops smaller than {@link #PARALLEL_MIN} elements run on the calling thread.
+ * The CPU backend: Vector API kernels of one width (128, 256 or 512 bits, see {@link VectorKernels}) run on
+ * a fixed {@link WorkerPool}. This class checks arguments and splits work; matmul and attention are planned
+ * in {@link VectorMatmul} and {@link VectorAttention}. Ops smaller than {@link #PARALLEL_MIN} elements run on
+ * the calling thread.
  *
  * <p>Weights: F32 and BF16 are used in place (BF16 is widened in registers). F16 has no fast widening in
  * the Vector API, so {@link #upload} widens an F16 weight once into an F32 copy in this backend's arena,
@@ -29,8 +28,7 @@ public final class VectorBackend implements Backend {
     private static final ValueLayout.OfFloat F32 = ValueLayout.JAVA_FLOAT_UNALIGNED;
     private static final ValueLayout.OfShort U16 = ValueLayout.JAVA_SHORT_UNALIGNED;
 
-    private final VectorLoads loads;
-    private final VectorSpecies<Float> species;
+    private final VectorKernels kernels;
     private final WorkerPool pool;
     private final VectorMatmul matmul;
     private final VectorAttention attention;
@@ -42,20 +40,19 @@ public final class VectorBackend implements Backend {
     }
 
     public VectorBackend(VectorSpecies<Float> species, int threads) {
-        this.loads = VectorLoads.of(species);
-        this.species = species;
+        this.kernels = VectorKernels.of(species);
         this.pool = new WorkerPool(threads);
-        this.matmul = new VectorMatmul(loads, pool);
-        this.attention = new VectorAttention(loads, pool);
+        this.matmul = new VectorMatmul(kernels, pool);
+        this.attention = new VectorAttention(kernels, pool);
     }
 
     @Override
     public String name() {
-        return "cpu (Vector API " + species.vectorBitSize() + "-bit, " + pool.threads() + " threads)";
+        return "cpu (Vector API " + kernels.species().vectorBitSize() + "-bit, " + pool.threads() + " threads)";
     }
 
     public VectorSpecies<Float> species() {
-        return species;
+        return kernels.species();
     }
 
     public int threads() {
@@ -117,15 +114,7 @@ public final class VectorBackend implements Backend {
             long dst = (long) i * cols;
             switch (table.dtype()) {
                 case F32 -> MemorySegment.copy(from, src * Float.BYTES, to, dst * Float.BYTES, (long) cols * Float.BYTES);
-                case BF16 -> {
-                    int c = 0;
-                    for (int bound = cols - cols % loads.lanes(); c < bound; c += loads.lanes()) {
-                        loads.store(loads.bf16(from, (src + c) * 2), to, (dst + c) * Float.BYTES);
-                    }
-                    for (; c < cols; c++) {
-                        to.setAtIndex(F32, dst + c, VectorLoads.bf16At(from, src + c));
-                    }
-                }
+                case BF16 -> kernels.bf16ToF32(from, src, to, dst, cols);
                 case F16 -> {
                     for (int c = 0; c < cols; c++) {
                         to.setAtIndex(F32, dst + c, Float.float16ToFloat(from.getAtIndex(U16, src + c)));
@@ -154,37 +143,9 @@ public final class VectorBackend implements Backend {
         int cols = x.cols();
         forRows(x.rows(), cols, (worker, from, to) -> {
             for (int r = from; r < to; r++) {
-                rmsNormRow(out.data(), x.data(), (long) r * cols * Float.BYTES, cols, weight.data(), bf16, eps);
+                kernels.rmsNormRow(out.data(), x.data(), (long) r * cols * Float.BYTES, cols, weight.data(), bf16, eps);
             }
         });
-    }
-
-    private void rmsNormRow(MemorySegment out, MemorySegment x, long rowAt, int cols, MemorySegment weight,
-            boolean bf16, float eps) {
-        int lanes = loads.lanes();
-        int bound = cols - cols % lanes;
-        FloatVector squares = FloatVector.zero(species);
-        int c = 0;
-        for (; c < bound; c += lanes) {
-            FloatVector v = loads.f32(x, rowAt + (long) c * Float.BYTES);
-            squares = v.fma(v, squares);
-        }
-        float sum = squares.reduceLanes(VectorOperators.ADD);
-        for (; c < cols; c++) {
-            float v = x.get(F32, rowAt + (long) c * Float.BYTES);
-            sum += v * v;
-        }
-        float scale = (float) (1 / Math.sqrt(sum / cols + eps));
-        for (c = 0; c < bound; c += lanes) {
-            FloatVector w = bf16 ? loads.bf16(weight, (long) c * 2) : loads.f32(weight, (long) c * Float.BYTES);
-            long at = rowAt + (long) c * Float.BYTES;
-            loads.store(loads.f32(x, at).mul(scale).mul(w), out, at);
-        }
-        for (; c < cols; c++) {
-            float w = bf16 ? VectorLoads.bf16At(weight, c) : weight.getAtIndex(F32, c);
-            long at = rowAt + (long) c * Float.BYTES;
-            out.set(F32, at, x.get(F32, at) * scale * w);
-        }
     }
 
     @Override
@@ -195,29 +156,11 @@ public final class VectorBackend implements Backend {
             for (int r = from; r < to; r++) {
                 long angles = (long) r * headDim * Float.BYTES;
                 for (int head = 0; head < cols; head += headDim) {
-                    ropeHead(x.data(), ((long) r * cols + head) * Float.BYTES, cos.data(), sin.data(), angles, headDim);
+                    long headAt = ((long) r * cols + head) * Float.BYTES;
+                    kernels.ropeHead(x.data(), headAt, cos.data(), sin.data(), angles, headDim);
                 }
             }
         });
-    }
-
-    /** x' = x·cos + rotate_half(x)·sin for one head, rotate_half(x) = [−x[half:], x[:half]]. */
-    private void ropeHead(MemorySegment x, long headAt, MemorySegment cos, MemorySegment sin, long anglesAt,
-            int headDim) {
-        int half = headDim / 2;
-        long halfBytes = (long) half * Float.BYTES;
-        for (int d = 0; d < half; d += loads.lanes()) {
-            VectorMask<Float> m = species.indexInRange(d, half);
-            long first = headAt + (long) d * Float.BYTES;
-            long angle = anglesAt + (long) d * Float.BYTES;
-            FloatVector x1 = loads.f32(x, first, m);
-            FloatVector x2 = loads.f32(x, first + halfBytes, m);
-            FloatVector newFirst = x1.mul(loads.f32(cos, angle, m)).sub(x2.mul(loads.f32(sin, angle, m)));
-            FloatVector newSecond = x2.mul(loads.f32(cos, angle + halfBytes, m))
-                    .add(x1.mul(loads.f32(sin, angle + halfBytes, m)));
-            loads.store(newFirst, x, first, m);
-            loads.store(newSecond, x, first + halfBytes, m);
-        }
     }
 
     @Override
@@ -227,27 +170,13 @@ public final class VectorBackend implements Backend {
         OpChecks.f32("swiglu", up);
         OpChecks.sameNumel("swiglu", out, gate);
         OpChecks.sameNumel("swiglu", out, up);
-        forElements(out.numel(), (start, end) -> {
-            for (long i = start; i < end; i += loads.lanes()) {
-                VectorMask<Float> m = species.indexInRange(i, end);
-                long at = i * Float.BYTES;
-                FloatVector g = loads.f32(gate.data(), at, m);
-                FloatVector silu = g.div(g.neg().lanewise(VectorOperators.EXP).add(1f));
-                loads.store(silu.mul(loads.f32(up.data(), at, m)), out.data(), at, m);
-            }
-        });
+        forElements(out.numel(), (start, end) -> kernels.swiglu(out.data(), gate.data(), up.data(), start, end));
     }
 
     @Override
     public void gelu(Tensor x) {
         OpChecks.f32("gelu", x);
-        forElements(x.numel(), (start, end) -> {
-            for (long i = start; i < end; i += loads.lanes()) {
-                VectorMask<Float> m = species.indexInRange(i, end);
-                long at = i * Float.BYTES;
-                loads.store(VectorGelu.gelu(loads.f32(x.data(), at, m)), x.data(), at, m);
-            }
-        });
+        forElements(x.numel(), (start, end) -> kernels.gelu(x.data(), start, end));
     }
 
     @Override
@@ -255,13 +184,7 @@ public final class VectorBackend implements Backend {
         OpChecks.f32("add", x);
         OpChecks.f32("add", y);
         OpChecks.sameNumel("add", x, y);
-        forElements(x.numel(), (start, end) -> {
-            for (long i = start; i < end; i += loads.lanes()) {
-                VectorMask<Float> m = species.indexInRange(i, end);
-                long at = i * Float.BYTES;
-                loads.store(loads.f32(x.data(), at, m).add(loads.f32(y.data(), at, m)), x.data(), at, m);
-            }
-        });
+        forElements(x.numel(), (start, end) -> kernels.add(x.data(), y.data(), start, end));
     }
 
     @Override
@@ -270,43 +193,9 @@ public final class VectorBackend implements Backend {
         int cols = x.cols();
         forRows(x.rows(), cols, (worker, from, to) -> {
             for (int r = from; r < to; r++) {
-                softmaxRow(x.data(), (long) r * cols * Float.BYTES, cols);
+                kernels.softmaxRow(x.data(), (long) r * cols * Float.BYTES, cols);
             }
         });
-    }
-
-    private void softmaxRow(MemorySegment x, long rowAt, int cols) {
-        int lanes = loads.lanes();
-        int bound = cols - cols % lanes;
-        FloatVector maxes = FloatVector.broadcast(species, Float.NEGATIVE_INFINITY);
-        int c = 0;
-        for (; c < bound; c += lanes) {
-            maxes = maxes.max(loads.f32(x, rowAt + (long) c * Float.BYTES));
-        }
-        float max = maxes.reduceLanes(VectorOperators.MAX);
-        for (; c < cols; c++) {
-            max = Math.max(max, x.get(F32, rowAt + (long) c * Float.BYTES));
-        }
-        FloatVector sums = FloatVector.zero(species);
-        for (c = 0; c < bound; c += lanes) {
-            long at = rowAt + (long) c * Float.BYTES;
-            FloatVector e = loads.f32(x, at).sub(max).lanewise(VectorOperators.EXP);
-            loads.store(e, x, at);
-            sums = sums.add(e);
-        }
-        float sum = sums.reduceLanes(VectorOperators.ADD);
-        for (; c < cols; c++) {
-            long at = rowAt + (long) c * Float.BYTES;
-            float e = (float) Math.exp(x.get(F32, at) - max);
-            x.set(F32, at, e);
-            sum += e;
-        }
-        float inverse = 1 / sum;
-        for (c = 0; c < cols; c += lanes) {
-            VectorMask<Float> m = species.indexInRange(c, cols);
-            long at = rowAt + (long) c * Float.BYTES;
-            loads.store(loads.f32(x, at, m).mul(inverse), x, at, m);
-        }
     }
 
     @Override

@@ -1,0 +1,100 @@
+package dev.glimpse.backend.cpu;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.lang.foreign.MemorySegment;
+import java.lang.invoke.MethodHandles;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import jdk.incubator.vector.VectorSpecies;
+
+/**
+ * The Vector API inner loops of the CPU backend, for one vector width. Offsets named {@code ...At} are in
+ * bytes; {@code from}/{@code to} are element indexes. Callers own shapes, checks and threads.
+ *
+ * <p>Why a factory and a template class: the Vector API compiles to SIMD instructions only when the
+ * species is a JIT-time constant; read from an instance field, every vector is boxed and the code runs
+ * 15–30× slower. {@link #of} therefore loads the one source of the kernels, {@link SpeciesKernels}, as a
+ * hidden class per width, with the species as its class data in a {@code static final} field — one
+ * source, a fully specialized copy per width, and several widths side by side in one JVM (the tests).
+ */
+interface VectorKernels {
+
+    VectorSpecies<Float> species();
+
+    /** Σ x[i]·w[i] for i < k, x and w F32. */
+    float dotF32(MemorySegment x, long xAt, MemorySegment w, long wAt, int k);
+
+    /** Σ x[i]·w[i] for i < k, x F32 and w BF16. */
+    float dotBf16(MemorySegment x, long xAt, MemorySegment w, long wAt, int k);
+
+    /**
+     * The 4 × 2 block of dot products of x rows at xAt + t·xStride (t < 4) with F32 weight rows at wAt and
+     * wAt + wStride, over k elements, plus b0 or b1, stored at outAt + t·outStride (+ 4 bytes for the second row).
+     */
+    void tileF32(MemorySegment x, long xAt, long xStride, MemorySegment w, long wAt, long wStride, int k,
+            MemorySegment out, long outAt, long outStride, float b0, float b1);
+
+    /** {@link #tileF32} with BF16 weight rows. */
+    void tileBf16(MemorySegment x, long xAt, long xStride, MemorySegment w, long wAt, long wStride, int k,
+            MemorySegment out, long outAt, long outStride, float b0, float b1);
+
+    /** s[j] = exp(s[j] − max) for j < length; returns the sum of the new values. */
+    float expMinusMax(float[] s, int length, float max);
+
+    /** acc[d] += a·v[d] for d < length, v F32. */
+    void addScaled(float[] acc, float a, MemorySegment v, long vAt, int length);
+
+    /** One row of rmsNorm: out = x · rsqrt(mean(x²) + eps) · weight, weight F32 or BF16. */
+    void rmsNormRow(MemorySegment out, MemorySegment x, long rowAt, int cols, MemorySegment weight, boolean bf16,
+            float eps);
+
+    /** Rotary embedding of one head in place: x' = x·cos + rotate_half(x)·sin. */
+    void ropeHead(MemorySegment x, long headAt, MemorySegment cos, MemorySegment sin, long anglesAt, int headDim);
+
+    /** Softmax of one row in place, maximum subtracted first. */
+    void softmaxRow(MemorySegment x, long rowAt, int cols);
+
+    /** out = silu(gate)·up over elements [from, to). */
+    void swiglu(MemorySegment out, MemorySegment gate, MemorySegment up, long from, long to);
+
+    /** x = gelu(x) (erf form) over elements [from, to). */
+    void gelu(MemorySegment x, long from, long to);
+
+    /** x += y over elements [from, to). */
+    void add(MemorySegment x, MemorySegment y, long from, long to);
+
+    /** count BF16 values from element fromIndex widened to F32 at element toIndex. */
+    void bf16ToF32(MemorySegment from, long fromIndex, MemorySegment to, long toIndex, int count);
+
+    /** The kernels specialized for species, defined once per width and shared. */
+    static VectorKernels of(VectorSpecies<Float> species) {
+        if (species.vectorBitSize() < 128) {
+            throw new IllegalArgumentException("vector species " + species + " is narrower than 128 bits");
+        }
+        return Specialized.BY_WIDTH.computeIfAbsent(species.vectorBitSize(), bits -> Specialized.define(species));
+    }
+
+    /** The hidden-class loading behind {@link #of}. */
+    final class Specialized {
+        private static final Map<Integer, VectorKernels> BY_WIDTH = new ConcurrentHashMap<>();
+
+        private Specialized() {
+        }
+
+        private static VectorKernels define(VectorSpecies<Float> species) {
+            String file = SpeciesKernels.class.getSimpleName() + ".class";
+            try (InputStream in = VectorKernels.class.getResourceAsStream(file)) {
+                if (in == null) {
+                    throw new IllegalStateException("class file " + file + " is missing from the Glimpse jar");
+                }
+                Class<?> kernels = MethodHandles.lookup()
+                        .defineHiddenClassWithClassData(in.readAllBytes(), species, true)
+                        .lookupClass();
+                return (VectorKernels) kernels.getDeclaredConstructor().newInstance();
+            } catch (IOException | ReflectiveOperationException e) {
+                throw new IllegalStateException("cannot specialize the CPU kernels for " + species, e);
+            }
+        }
+    }
+}

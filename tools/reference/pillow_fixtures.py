@@ -220,6 +220,8 @@ def decode_cases() -> list[dict]:
     add(save(pic.convert("L"), "decode/gray.bmp"), "8-bit palette (gray) BMP")
     add(save(pic, "decode/lossless.webp", lossless=True), "lossless WebP")
     add(save(pic, "decode/lossy.webp", quality=80), "lossy WebP")
+    add(save(rgba_img, "decode/rgba_lossless.webp", lossless=True), "lossless WebP with alpha: dropped")
+    add(save(pic, "decode/extended.webp", quality=80, exif=exif.tobytes()), "extended (VP8X) WebP with EXIF")
     add(save(noise(200, 1, 35), "decode/ratio_200x1.png"), "aspect ratio 200: accepted")
     save(noise(201, 1, 34), "decode/ratio_201x1.png")  # refused (ratio > 200), see the Java test
     return cases

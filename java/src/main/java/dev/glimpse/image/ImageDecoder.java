@@ -72,7 +72,7 @@ public final class ImageDecoder {
         try (BytePointer bytes = new BytePointer(data);
                 Mat encoded = new Mat(1, data.length, CV_8UC1, bytes);
                 Mat decoded = imdecode(encoded, IMREAD_UNCHANGED | IMREAD_IGNORE_ORIENTATION)) {
-            if (decoded == null || decoded.empty()) {
+            if (decoded.empty()) {
                 throw new ImageException(source + ": cannot decode this " + header.format()
                         + " image (corrupt or truncated file)");
             }
@@ -81,10 +81,9 @@ public final class ImageDecoder {
                         + " differs from the header's " + header.width() + "x" + header.height());
             }
             return toRgb(decoded, source);
-        } catch (RuntimeException e) {
-            if (e instanceof ImageException) {
-                throw e;
-            }
+        } catch (ImageException e) {
+            throw e;
+        } catch (RuntimeException e) { // cv::Exception, as JavaCPP throws it
             throw new ImageException(source + ": OpenCV could not decode this " + header.format() + " image ("
                     + e.getMessage() + ")", e);
         }

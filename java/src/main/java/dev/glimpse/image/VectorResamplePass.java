@@ -4,6 +4,7 @@ import static dev.glimpse.image.ResampleCoefficients.HALF;
 import static dev.glimpse.image.ResampleCoefficients.PRECISION_BITS;
 import static dev.glimpse.image.ResampleCoefficients.clip8;
 
+import java.util.Arrays;
 import jdk.incubator.vector.ByteVector;
 import jdk.incubator.vector.IntVector;
 import jdk.incubator.vector.VectorMask;
@@ -20,8 +21,9 @@ import jdk.incubator.vector.VectorSpecies;
  * for a vector of bytes at once, four vectors in flight.
  * <li>Horizontal pass: each output pixel reads its own window of the row (widened to ints once).
  * One vector holds {@code GROUP} consecutive pixels of that window (r, g, b each), multiplied by
- * their taps' weights laid out the same way; the partial sums of the GROUP pixels are then folded
- * into lanes 0..2 with lane rotations.
+ * their taps' weights laid out the same way; the GROUP partial sums are then folded into one
+ * r, g, b: on 512-bit vectors four output pixels at a time with two-vector lane selections (6
+ * selections for 4 pixels), otherwise one pixel at a time with lane rotations.
  * </ul>
  */
 final class VectorResamplePass implements ResamplePass {
@@ -41,6 +43,13 @@ final class VectorResamplePass implements ResamplePass {
     /** Lane i reads lane i + 6 (then i + 3): folds pixel partial sums two by two. */
     private static final VectorShuffle<Integer> FOLD_6 = VectorShuffle.fromOp(INTS, i -> (i + 6) % LANES);
     private static final VectorShuffle<Integer> FOLD_3 = VectorShuffle.fromOp(INTS, i -> (i + 3) % LANES);
+    // Four pixels' sums a0..a3 (lanes 3g + ch, g < 4) into one vector, for GROUP == 4. Indices
+    // 16..31 select from the second vector. Pairs: lanes 0-5 get a0's g0+g2, g1+g3; lanes 6-11
+    // a1's. Quads: lanes 3i + ch get pixel i's total (lanes 12-15 are left over).
+    private static final IntVector PAIR_LOW = GROUP == 4 ? indices(0, 1, 2, 3, 4, 5, 16, 17, 18, 19, 20, 21) : null;
+    private static final IntVector PAIR_HIGH = GROUP == 4 ? indices(6, 7, 8, 9, 10, 11, 22, 23, 24, 25, 26, 27) : null;
+    private static final IntVector QUAD_LOW = GROUP == 4 ? indices(0, 1, 2, 6, 7, 8, 16, 17, 18, 22, 23, 24) : null;
+    private static final IntVector QUAD_HIGH = GROUP == 4 ? indices(3, 4, 5, 9, 10, 11, 19, 20, 21, 25, 26, 27) : null;
 
     /** The bit size of the vectors in use (the widest this CPU runs natively). */
     static int vectorBits() {
@@ -55,16 +64,25 @@ final class VectorResamplePass implements ResamplePass {
         int steps = (c.taps() + GROUP - 1) / GROUP;
         int[] weights = groupedWeights(c, steps);
         int[] row = new int[srcWidth * 3 + LANES]; // room for the last window's overreach (weight 0)
-        int[] sums = new int[outWidth * 3 + LANES];
+        int[] sums = new int[outWidth * 3 + LANES]; // room for the last store's spare lanes
+        int stride = steps * LANES;
         for (int y = y0; y < y1; y++) {
             widen(src, y * srcWidth * 3, srcWidth * 3, row);
-            for (int x = 0; x < outWidth; x++) {
-                IntVector acc = IntVector.zero(INTS);
-                int p = first[x] * 3;
-                int q = x * steps * LANES;
-                for (int t = 0; t < count[x]; t += GROUP, p += 3 * GROUP, q += LANES) {
-                    acc = acc.add(IntVector.fromArray(INTS, row, p).mul(IntVector.fromArray(INTS, weights, q)));
+            int x = 0;
+            if (GROUP == 4) {
+                for (; x + 4 <= outWidth; x += 4) {
+                    IntVector a0 = window(row, first[x], count[x], weights, x * stride);
+                    IntVector a1 = window(row, first[x + 1], count[x + 1], weights, (x + 1) * stride);
+                    IntVector a2 = window(row, first[x + 2], count[x + 2], weights, (x + 2) * stride);
+                    IntVector a3 = window(row, first[x + 3], count[x + 3], weights, (x + 3) * stride);
+                    IntVector low = PAIR_LOW.selectFrom(a0, a1).add(PAIR_HIGH.selectFrom(a0, a1));
+                    IntVector high = PAIR_LOW.selectFrom(a2, a3).add(PAIR_HIGH.selectFrom(a2, a3));
+                    QUAD_LOW.selectFrom(low, high).add(QUAD_HIGH.selectFrom(low, high)).add(HALF)
+                            .intoArray(sums, x * 3); // lanes 12-15 are overwritten by the next pixels
                 }
+            }
+            for (; x < outWidth; x++) {
+                IntVector acc = window(row, first[x], count[x], weights, x * stride);
                 if (GROUP >= 4) {
                     acc = acc.add(acc.rearrange(FOLD_6));
                 }
@@ -75,6 +93,19 @@ final class VectorResamplePass implements ResamplePass {
             }
             narrow(sums, dst, y * outWidth * 3, outWidth * 3);
         }
+    }
+
+    /** One output pixel's products, GROUP taps per vector, summed per lane (not yet folded). */
+    private static IntVector window(int[] row, int first, int count, int[] weights, int q) {
+        IntVector acc = IntVector.zero(INTS);
+        for (int t = 0, p = first * 3; t < count; t += GROUP, p += 3 * GROUP, q += LANES) {
+            acc = acc.add(IntVector.fromArray(INTS, row, p).mul(IntVector.fromArray(INTS, weights, q)));
+        }
+        return acc;
+    }
+
+    private static IntVector indices(int... lanes) {
+        return IntVector.fromArray(INTS, Arrays.copyOf(lanes, LANES), 0);
     }
 
     /**

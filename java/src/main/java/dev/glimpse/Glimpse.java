@@ -50,7 +50,7 @@ public final class Glimpse implements AutoCloseable {
     }
 
     public AskTrace ask(Path image, String question, AskOptions options) {
-        return ask(List.of(ImageDecoder.decode(image)), question, options);
+        return ask(List.of(new ImageDecoder().decode(image)), question, options);
     }
 
     /** Each call is its own conversation (its own KV cache). */

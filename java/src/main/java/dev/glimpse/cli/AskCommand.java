@@ -59,7 +59,7 @@ final class AskCommand implements Callable<Integer> {
         }
         List<RgbImage> decoded = new ArrayList<>();
         for (Path image : images) {
-            decoded.add(ImageDecoder.decode(image));
+            decoded.add(new ImageDecoder().decode(image));
         }
         PrintStream out = System.out;
         try (Model model = modelOptions.load(); var backend = model.backend()) {

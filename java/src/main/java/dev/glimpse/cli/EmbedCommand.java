@@ -30,7 +30,7 @@ final class EmbedCommand implements Callable<Integer> {
     public Integer call() throws Exception {
         List<RgbImage> decoded = new ArrayList<>();
         for (Path image : images) {
-            decoded.add(ImageDecoder.decode(image));
+            decoded.add(new ImageDecoder().decode(image));
         }
         try (Model model = modelOptions.load(); var backend = model.backend()) {
             VisualInput input = VisualInput.encode(model, decoded);

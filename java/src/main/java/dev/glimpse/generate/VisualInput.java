@@ -6,6 +6,8 @@ import dev.glimpse.image.RgbImage;
 import dev.glimpse.model.Model;
 import dev.glimpse.model.VisionEncoder;
 import dev.glimpse.tensor.Tensor;
+import java.lang.foreign.Arena;
+import java.lang.foreign.ValueLayout;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -41,9 +43,13 @@ public record VisualInput(List<int[]> gridsThw, int[] padsPerImage, Tensor embed
         List<int[]> grids = new ArrayList<>();
         int[] pads = new int[images.size()];
         for (int i = 0; i < images.size(); i++) {
-            PixelValues pv = processor.process(images.get(i));
-            VisionEncoder.Patches p = new VisionEncoder.Patches(pv.values(), pv.gridT(), pv.gridH(), pv.gridW());
-            patches.add(p);
+            PixelValues pv;
+            try (Arena arena = Arena.ofConfined()) {
+                pv = processor.process(images.get(i), arena);
+                float[] values = pv.data().toArray(ValueLayout.JAVA_FLOAT);
+                patches.add(new VisionEncoder.Patches(values, pv.gridT(), pv.gridH(), pv.gridW()));
+            }
+            VisionEncoder.Patches p = patches.getLast();
             grids.add(new int[] {pv.gridT(), pv.gridH(), pv.gridW()});
             pads[i] = model.vision().tokens(p);
         }

@@ -1,5 +1,6 @@
 package dev.glimpse.image;
 
+import dev.glimpse.model.PreprocessorConfig;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
@@ -11,13 +12,6 @@ import java.lang.foreign.ValueLayout;
  * preprocessor_config.json (dev.glimpse.model.PreprocessorConfig).
  */
 public final class QwenImageProcessor {
-
-    /** transformers' defaults when preprocessor_config.json gives neither min/max_pixels nor size. */
-    public static final int DEFAULT_MIN_PIXELS = 56 * 56;
-    public static final int DEFAULT_MAX_PIXELS = 28 * 28 * 1280;
-    /** OpenAI CLIP's normalization, which Qwen2-VL uses. */
-    public static final float[] CLIP_MEAN = {0.48145466f, 0.4578275f, 0.40821073f};
-    public static final float[] CLIP_STD = {0.26862954f, 0.26130258f, 0.27577711f};
 
     private final int minPixels;
     private final int maxPixels;
@@ -51,9 +45,15 @@ public final class QwenImageProcessor {
         }
     }
 
+    /** The processor a checkpoint's preprocessor_config.json describes. */
+    public static QwenImageProcessor of(PreprocessorConfig c) {
+        return new QwenImageProcessor(c.minPixels(), c.maxPixels(), c.patchSize(), c.temporalPatchSize(),
+                c.mergeSize(), c.imageMean(), c.imageStd());
+    }
+
     /** Qwen2-VL's processor with transformers' defaults (min 3136, max 1003520 pixels, CLIP normalization). */
     public static QwenImageProcessor withDefaults() {
-        return new QwenImageProcessor(DEFAULT_MIN_PIXELS, DEFAULT_MAX_PIXELS, 14, 2, 2, CLIP_MEAN, CLIP_STD);
+        return of(PreprocessorConfig.defaults());
     }
 
     /** The size smart_resize picks for an image of this size. */

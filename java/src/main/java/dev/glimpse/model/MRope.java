@@ -87,8 +87,13 @@ public final class MRope {
             int h = thw[1] / mergeSize;
             int w = thw[2] / mergeSize;
             int tokens = thw[0] * h * w;
-            if (i + tokens > ids.length) {
-                throw new IllegalArgumentException("image " + image + " needs " + tokens + " pad tokens, prompt has fewer");
+            int run = 0;
+            while (i + run < ids.length && ids[i + run] == imageTokenId) {
+                run++;
+            }
+            if (run < tokens || (run > tokens && image == gridsThw.size())) {
+                throw new IllegalArgumentException("image " + image + " needs " + tokens
+                        + " image-pad tokens but the prompt has a run of " + run);
             }
             int max = next;
             for (int t = 0; t < thw[0]; t++) {

@@ -1,5 +1,6 @@
 package dev.glimpse.think;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
@@ -31,7 +32,7 @@ public record EvalItem(Path image, String question, String answer, String kind) 
             JsonNode n;
             try {
                 n = JSON.readTree(line);
-            } catch (IOException e) {
+            } catch (JsonProcessingException e) {
                 throw new IOException(file + " line " + (i + 1) + ": not valid JSON (" + e.getOriginalMessage() + ")");
             }
             for (String key : List.of("image", "question", "answer")) {

@@ -53,7 +53,7 @@ public final class Evaluation {
         long start = System.nanoTime();
         for (int i = 0; i < items.size(); i++) {
             EvalItem item = items.get(i);
-            RgbImage image = ImageDecoder.decode(item.image());
+            RgbImage image = new ImageDecoder().decode(item.image());
             AskTrace trace = think.ask(List.of(image), item.question(), options, new VisionThink.Listener() {
                 @Override
                 public void onToken(int id) {

@@ -53,9 +53,11 @@ public final class VisionThink {
 
         List<RgbImage> halves = new ArrayList<>();
         for (RgbImage image : images) {
-            VisionThinkImages.Result half = VisionThinkImages.halfSize(image);
+            VisionThinkImages.Adjusted half = VisionThinkImages.halfSize(image);
             halves.add(half.image());
-            half.note().ifPresent(notes::add);
+            if (half.hasNote()) {
+                notes.add(half.note());
+            }
         }
         VisualInput low = VisualInput.encode(model, halves);
         int[] roundOneIds = tokenizer.encode(Prompts.roundOne(low.padsPerImage(), question));
@@ -95,9 +97,11 @@ public final class VisionThink {
         if (resize) {
             List<RgbImage> originals = new ArrayList<>();
             for (RgbImage image : images) {
-                VisionThinkImages.Result original = VisionThinkImages.minSide28(image);
+                VisionThinkImages.Adjusted original = VisionThinkImages.minSide28(image);
                 originals.add(original.image());
-                original.note().ifPresent(notes::add);
+                if (original.hasNote()) {
+                    notes.add(original.note());
+                }
             }
             full = VisualInput.encode(model, originals);
             turn = Prompts.resizeTurn(full.padsPerImage());

@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.glimpse.backend.cpu.VectorBackend;
+import jdk.incubator.vector.FloatVector;
 import dev.glimpse.generate.Sampler;
 import dev.glimpse.io.LoadProgress;
 import dev.glimpse.testing.Fixtures;
@@ -38,7 +39,7 @@ class TextFidelityTest {
     @MethodSource("cases")
     void logitsAndGreedyTokensMatchTransformers(String fixture, String caseName) {
         JsonNode c = Fixtures.caseNamed(Fixtures.expected(fixture), caseName);
-        try (var backend = new VectorBackend(2);
+        try (var backend = new VectorBackend(FloatVector.SPECIES_PREFERRED, 2);
                 Model model = Model.load(Fixtures.checkpoint(fixture), backend, LoadProgress.NONE)) {
             int[] prompt = Fixtures.ints(c.get("prompt_ids"));
             int[] expected = Fixtures.ints(c.get("generated_ids"));

@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.glimpse.backend.Backend;
 import dev.glimpse.backend.cpu.VectorBackend;
+import jdk.incubator.vector.FloatVector;
 import dev.glimpse.io.LoadProgress;
 import dev.glimpse.io.Npy;
 import dev.glimpse.tensor.Tensor;
@@ -30,7 +31,7 @@ public class VisionFidelityTest {
     @ValueSource(strings = {"vl-f32", "vl-bf16"})
     void visionTowerMatchesTransformers(String fixture) throws IOException {
         JsonNode expected = Fixtures.expected(fixture);
-        try (var backend = new VectorBackend(2);
+        try (var backend = new VectorBackend(FloatVector.SPECIES_PREFERRED, 2);
                 Model model = Model.load(Fixtures.checkpoint(fixture), backend, LoadProgress.NONE)) {
             for (JsonNode v : expected.get("vision")) {
                 String image = v.get("image").asText();
@@ -47,7 +48,7 @@ public class VisionFidelityTest {
     @ValueSource(strings = {"vl-f32", "vl-bf16"})
     void multimodalPrefillMatchesTransformers(String fixture) throws IOException {
         JsonNode expected = Fixtures.expected(fixture);
-        try (var backend = new VectorBackend(2);
+        try (var backend = new VectorBackend(FloatVector.SPECIES_PREFERRED, 2);
                 Model model = Model.load(Fixtures.checkpoint(fixture), backend, LoadProgress.NONE)) {
             for (JsonNode c : expected.get("cases")) {
                 if (!c.get("kind").asText().equals("image")) {

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.glimpse.backend.cpu.VectorBackend;
+import jdk.incubator.vector.FloatVector;
 import dev.glimpse.generate.Round;
 import dev.glimpse.generate.SamplingOptions;
 import dev.glimpse.generate.Session;
@@ -39,7 +40,7 @@ class KvReuseFidelityTest {
         int[] lowGrid = Fixtures.ints(c.get("image_grid_thw").get(0));
         int[] fullGrid = Fixtures.ints(c.get("image_grid_thw").get(1));
         int[] expected = Fixtures.ints(c.get("generated_ids"));
-        try (var backend = new VectorBackend(2);
+        try (var backend = new VectorBackend(FloatVector.SPECIES_PREFERRED, 2);
                 Model model = Model.load(Fixtures.checkpoint(fixture), backend, LoadProgress.NONE)) {
             Session session = new Session(model, ids.length + expected.length + 8);
             Tensor low = embeddings(model, c.get("images").get(0).asText(), lowGrid);
@@ -66,7 +67,7 @@ class KvReuseFidelityTest {
         int roundOnePromptEnd = c.get("spans").get("round1_prompt").get(1).asInt();
         int[] lowGrid = Fixtures.ints(c.get("image_grid_thw").get(0));
         int[] fullGrid = Fixtures.ints(c.get("image_grid_thw").get(1));
-        try (var backend = new VectorBackend(2);
+        try (var backend = new VectorBackend(FloatVector.SPECIES_PREFERRED, 2);
                 Model model = Model.load(Fixtures.checkpoint(fixture), backend, LoadProgress.NONE)) {
             var positions = dev.glimpse.model.MRope.ropeIndex(ids, model.config().imageTokenId(),
                     List.of(lowGrid, fullGrid), 2, 0);

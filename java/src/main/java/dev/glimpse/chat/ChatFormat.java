@@ -44,6 +44,15 @@ public final class ChatFormat {
     }
 
     /** {@link #render(List, List, boolean)} without tools. */
+    /**
+     * A user turn that continues a conversation whose last assistant turn ended with {@code <|im_end|>}
+     * (that token already belongs to the conversation): the newline the template puts after it, the
+     * user turn, the generation prompt.
+     */
+    public static String nextUserTurn(String content) {
+        return "\n" + IM_START + "user\n" + content + IM_END + "\n" + IM_START + "assistant\n";
+    }
+
     public String render(List<Message> messages, boolean addGenerationPrompt) {
         return render(messages, List.of(), addGenerationPrompt);
     }

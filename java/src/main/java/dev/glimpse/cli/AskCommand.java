@@ -45,6 +45,9 @@ final class AskCommand implements Callable<Integer> {
     @Option(names = "--evict-lowres", description = "Research: drop the half-size images' KV rows before round 2.")
     boolean evictLowRes;
 
+    @Option(names = "--save-kv", paramLabel = "FILE", description = "Save the conversation's KV cache (resume it with generate --load-kv).")
+    Path saveKv;
+
     @Option(names = "--json", description = "Print the JSON trace instead of the transcript.")
     boolean json;
 
@@ -53,7 +56,7 @@ final class AskCommand implements Callable<Integer> {
         AskOptions options;
         try {
             options = new AskOptions(Policy.parse(policy), maxNewTokens, sampling.options(), forceResize, evictLowRes,
-                    modelOptions.contextTokens);
+                    modelOptions.contextTokens, saveKv);
         } catch (IllegalArgumentException e) {
             throw new Cli.UsageError(e.getMessage());
         }

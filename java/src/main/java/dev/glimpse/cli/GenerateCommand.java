@@ -2,11 +2,13 @@ package dev.glimpse.cli;
 
 import dev.glimpse.chat.ChatFormat;
 import dev.glimpse.chat.Message;
+import dev.glimpse.generate.KvSnapshot;
 import dev.glimpse.generate.Round;
 import dev.glimpse.generate.Session;
 import dev.glimpse.model.Model;
 import dev.glimpse.tokenizer.Tokenizer;
 import java.io.PrintStream;
+import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
@@ -35,17 +37,35 @@ final class GenerateCommand implements Callable<Integer> {
     @Option(names = "--json", description = "Print one JSON object instead of streaming text.")
     boolean json;
 
+    @Option(names = "--load-kv", paramLabel = "FILE", description = "Resume a saved conversation: the prompt becomes its next user turn.")
+    Path loadKv;
+
+    @Option(names = "--save-kv", paramLabel = "FILE", description = "Save the conversation's KV cache at the end.")
+    Path saveKv;
+
     @Override
-    public Integer call() {
+    public Integer call() throws Exception {
         if (maxNewTokens < 1) {
             throw new Cli.UsageError("--max-new-tokens must be ≥ 1, got " + maxNewTokens);
         }
         long start = System.nanoTime();
         try (Model model = modelOptions.load(); var backend = model.backend()) {
             Tokenizer tokenizer = model.tokenizer();
-            String text = raw ? prompt : new ChatFormat().render(List.of(Message.user(prompt)), List.of(), true);
+            Session session;
+            String text;
+            if (loadKv == null) {
+                session = new Session(model, modelOptions.contextTokens);
+                text = raw ? prompt : new ChatFormat().render(List.of(Message.user(prompt)), List.of(), true);
+            } else {
+                session = KvSnapshot.load(model, loadKv, modelOptions.contextTokens);
+                text = raw ? prompt : ChatFormat.nextUserTurn(prompt);
+                int imEnd = tokenizer.tokenId("<|im_end|>").orElseThrow();
+                if (!raw && session.pendingToken() >= 0 && session.pendingToken() != imEnd) {
+                    // The saved turn was cut by its budget: close it before the next turn.
+                    session.replacePending(imEnd);
+                }
+            }
             int[] ids = tokenizer.encode(text);
-            Session session = new Session(model, modelOptions.contextTokens);
             PrintStream out = System.out;
             var stream = tokenizer.streamDecoder(true);
             Round round = session.run(ids, List.of(), null, maxNewTokens, sampling.options(), id -> {
@@ -55,6 +75,9 @@ final class GenerateCommand implements Callable<Integer> {
                 }
             });
             String answer = tokenizer.decode(round.generatedIds(), true);
+            if (saveKv != null) {
+                KvSnapshot.save(session, saveKv);
+            }
             if (json) {
                 var trace = Trace.round(round, answer, List.of(), 0, 0, 0);
                 trace.put("total_ms", Trace.ms(System.nanoTime() - start));

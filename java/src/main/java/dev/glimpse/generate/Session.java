@@ -18,6 +18,7 @@ public final class Session {
     private final Model model;
     private final KvCache cache;
     private final Set<Integer> stopIds;
+    private int[] history = new int[64];
     private int nextPosition;
     private int pending = -1;
 
@@ -25,6 +26,32 @@ public final class Session {
         this.model = model;
         this.cache = model.newCache(contextTokens);
         this.stopIds = StopTokens.of(model);
+    }
+
+    /** A conversation restored from a snapshot: its cache rows, their tokens, next position and pending token. */
+    Session(Model model, KvCache cache, int[] tokens, int nextPosition, int pending) {
+        this.model = model;
+        this.cache = cache;
+        this.stopIds = StopTokens.of(model);
+        this.history = java.util.Arrays.copyOf(tokens, Math.max(64, tokens.length));
+        this.nextPosition = nextPosition;
+        this.pending = pending;
+    }
+
+    public Model model() {
+        return model;
+    }
+
+    /** The tokens whose keys and values are in the cache, in cache order. */
+    public int[] cachedTokens() {
+        return java.util.Arrays.copyOf(history, cache.length());
+    }
+
+    /** Drops cache rows [from, from + count); the rope positions of the other rows do not change. */
+    public void evict(int from, int count) {
+        int length = cache.length();
+        cache.evict(from, count);
+        System.arraycopy(history, from + count, history, from, length - from - count);
     }
 
     public KvCache cache() {
@@ -66,6 +93,7 @@ public final class Session {
         }
         long t0 = System.nanoTime();
         float[] logits = model.decoder().forward(ids, positions.axes(), imageEmbeds, cache);
+        remember(reused, ids);
         nextPosition = positions.next();
         long t1 = System.nanoTime();
         int[] generated = new int[Math.max(0, maxNewTokens)];
@@ -89,6 +117,7 @@ public final class Session {
                 break;
             }
             logits = model.decoder().step(token, nextPosition++, cache);
+            remember(cache.length() - 1, new int[] {token});
             pending = -1;
         }
         long t2 = System.nanoTime();
@@ -101,6 +130,13 @@ public final class Session {
             throw new IllegalStateException("no pending token to replace");
         }
         pending = token;
+    }
+
+    private void remember(int at, int[] tokens) {
+        if (at + tokens.length > history.length) {
+            history = java.util.Arrays.copyOf(history, Math.max(history.length * 2, at + tokens.length));
+        }
+        System.arraycopy(tokens, 0, history, at, tokens.length);
     }
 
     private static int[] prepend(int first, int[] rest) {

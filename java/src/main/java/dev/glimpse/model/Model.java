@@ -100,11 +100,17 @@ public final class Model implements AutoCloseable {
     /** Context used when none is asked for: 8192 tokens, or less when the model allows less. */
     public static final int DEFAULT_CONTEXT = 8192;
 
+    /** The context a conversation gets when none is asked for. */
+    public int defaultContext() {
+        int max = config.text().maxPositionEmbeddings();
+        return max > 0 ? Math.min(DEFAULT_CONTEXT, max) : DEFAULT_CONTEXT;
+    }
+
     /** A fresh KV cache for one conversation of up to contextTokens tokens (≤ 0: the default). */
     public KvCache newCache(int contextTokens) {
         int max = config.text().maxPositionEmbeddings();
         if (contextTokens <= 0) {
-            contextTokens = max > 0 ? Math.min(DEFAULT_CONTEXT, max) : DEFAULT_CONTEXT;
+            contextTokens = defaultContext();
         }
         if (max > 0 && contextTokens > max) {
             throw new IllegalArgumentException("--ctx " + contextTokens + " exceeds the model's max_position_embeddings "

@@ -2,6 +2,7 @@ package dev.glimpse.think;
 
 import dev.glimpse.chat.ChatFormat;
 import dev.glimpse.chat.Message;
+import dev.glimpse.generate.KvSnapshot;
 import dev.glimpse.generate.Round;
 import dev.glimpse.generate.Session;
 import dev.glimpse.generate.TokenListener;
@@ -10,6 +11,8 @@ import dev.glimpse.image.RgbImage;
 import dev.glimpse.image.VisionThinkImages;
 import dev.glimpse.model.Model;
 import dev.glimpse.tokenizer.Tokenizer;
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -47,8 +50,7 @@ public final class VisionThink {
                     options.sampling(), listener);
             String text = tokenizer.decode(r.generatedIds(), true);
             rounds.add(RoundTrace.of(r, text, full));
-            return new AskTrace(options.policy(), rounds, false, false, text, ResizeRequest.extractAnswer(text), notes, 0,
-                    System.nanoTime() - start);
+            return finish(session, options, rounds, false, false, notes, 0, start);
         }
 
         List<RgbImage> halves = new ArrayList<>();
@@ -81,7 +83,7 @@ public final class VisionThink {
         ResizeRequest request = ResizeRequest.detect(firstText);
         boolean resize = request.kind() == ResizeRequest.Kind.RESIZE;
         if (options.policy() == Policy.LOW || request.kind() == ResizeRequest.Kind.NONE) {
-            return finish(options, rounds, resize, false, notes, 0, start);
+            return finish(session, options, rounds, resize, false, notes, 0, start);
         }
         if (first.hitBudget()) {
             // VISIONTHINK.md: a round cut by its budget ends with <|im_end|> before the conversation goes on.
@@ -118,11 +120,19 @@ public final class VisionThink {
         if (again) {
             notes.add("the model called a tool again in round 2; the conversation ends there (at most 2 rounds)");
         }
-        return finish(options, rounds, resize, again, notes, evicted, start);
+        return finish(session, options, rounds, resize, again, notes, evicted, start);
     }
 
-    private AskTrace finish(AskOptions options, List<RoundTrace> rounds, boolean resize, boolean again,
-            List<String> notes, long evicted, long start) {
+    private AskTrace finish(Session session, AskOptions options, List<RoundTrace> rounds, boolean resize,
+            boolean again, List<String> notes, long evicted, long start) {
+        if (options.saveKv() != null) {
+            try {
+                KvSnapshot.save(session, options.saveKv());
+            } catch (IOException e) {
+                throw new UncheckedIOException("cannot save the KV cache to " + options.saveKv() + ": " + e.getMessage(), e);
+            }
+            notes.add("KV cache of " + session.cache().length() + " tokens saved to " + options.saveKv());
+        }
         StringBuilder response = new StringBuilder();
         for (RoundTrace r : rounds) {
             response.append(r.text());
@@ -145,7 +155,7 @@ public final class VisionThink {
             while (i >= 0 && roundOneIds[i] == pad) {
                 i--;
             }
-            session.cache().evict(i + 1, end - i - 1);
+            session.evict(i + 1, end - i - 1);
             bytes += (long) (end - i - 1) * session.cache().bytesPerToken();
         }
         return bytes;

@@ -1,0 +1,201 @@
+package dev.glimpse.cli;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.glimpse.testing.Fixtures;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Arrays;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+/**
+ * The commands end to end on transformers-made checkpoints: the tokens they print must be
+ * transformers' greedy tokens for the same prompt, and bad input must give one clear line and the
+ * documented exit code.
+ */
+class CliTest {
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    record Result(int code, String out, String err) {
+        JsonNode json() throws Exception {
+            return JSON.readTree(out);
+        }
+    }
+
+    static Result run(String... args) {
+        PrintStream oldOut = System.out;
+        PrintStream oldErr = System.err;
+        var out = new ByteArrayOutputStream();
+        var err = new ByteArrayOutputStream();
+        try {
+            System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
+            System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
+            int code = Main.run(args);
+            return new Result(code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
+        } finally {
+            System.setOut(oldOut);
+            System.setErr(oldErr);
+        }
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"text-f32", "text-bf16"})
+    void generateGivesTransformersGreedyTokens(String fixture) throws Exception {
+        JsonNode c = Fixtures.caseNamed(Fixtures.expected(fixture), "chat-default-system");
+        String prompt = c.get("messages").get(0).get("content").asText();
+        Result r = run("generate", "--model", Fixtures.checkpoint(fixture).toString(), "--prompt", prompt,
+                "--max-new-tokens", "32", "--json", "--threads", "2");
+        assertEquals(0, r.code(), r.err());
+        JsonNode j = r.json();
+        assertArrayEquals(Fixtures.ints(c.get("prompt_ids")), Fixtures.ints(j.get("prompt_ids")), "chat format + tokenizer");
+        assertArrayEquals(Fixtures.ints(c.get("generated_ids")), Fixtures.ints(j.get("generated_ids")));
+        assertEquals(32, j.get("decode_tokens").asInt());
+        assertTrue(j.get("timings_ms").has("prefill"));
+    }
+
+    @Test
+    void askHighGivesTransformersGreedyTokens() throws Exception {
+        JsonNode c = Fixtures.caseNamed(Fixtures.expected("vl-f32"), "image-one");
+        Path image = Fixtures.ROOT.resolve("images/photo-a.png");
+        Result r = run("ask", "--model", Fixtures.checkpoint("vl-f32").toString(), "--image", image.toString(),
+                "--policy", "high", "--max-new-tokens", "32", "--json", "Describe this image.");
+        assertEquals(0, r.code(), r.err());
+        JsonNode round = r.json().get("rounds").get(0);
+        assertEquals("high", r.json().get("policy").asText());
+        assertArrayEquals(Fixtures.ints(c.get("prompt_ids")), Fixtures.ints(round.get("prompt_ids")),
+                "decode + smart_resize + bicubic + chat format");
+        assertArrayEquals(new int[] {1, 10, 10}, Fixtures.ints(round.get("image_grid_thw").get(0)));
+        assertEquals(25, round.get("visual_tokens").asInt());
+        assertArrayEquals(Fixtures.ints(c.get("generated_ids")), Fixtures.ints(round.get("generated_ids")));
+    }
+
+    /** Issue 4: --force-resize's round 2 equals transformers' greedy tokens for the same two-round sequence. */
+    @Test
+    void forceResizeRoundTwoGivesTransformersGreedyTokens() throws Exception {
+        JsonNode c = Fixtures.caseNamed(Fixtures.expected("vl-f32"), "visionthink-resize");
+        int[] ids = Fixtures.ints(c.get("prompt_ids"));
+        int roundOneEnd = c.get("spans").get("round1_prompt").get(1).asInt();
+        int replyEnd = c.get("spans").get("round1_reply").get(1).asInt();
+        Path image = Fixtures.ROOT.resolve("images/photo-b.png");
+        Result r = run("ask", "--model", Fixtures.checkpoint("vl-f32").toString(), "--image", image.toString(),
+                "--force-resize", "--max-new-tokens", "32", "--json", c.get("question").asText());
+        assertEquals(0, r.code(), r.err());
+        JsonNode j = r.json();
+        JsonNode first = j.get("rounds").get(0);
+        JsonNode second = j.get("rounds").get(1);
+        assertTrue(j.get("resize_requested").asBoolean());
+        assertArrayEquals(Arrays.copyOf(ids, roundOneEnd), Fixtures.ints(first.get("prompt_ids")),
+                "round 1: LANCZOS half size + VisionThink prompt");
+        assertArrayEquals(Arrays.copyOfRange(ids, roundOneEnd, replyEnd), Fixtures.ints(first.get("generated_ids")));
+        assertArrayEquals(Arrays.copyOfRange(ids, replyEnd, ids.length), Fixtures.ints(second.get("prompt_ids")));
+        assertEquals(replyEnd, second.get("reused_tokens").asInt());
+        assertArrayEquals(Fixtures.ints(c.get("generated_ids")), Fixtures.ints(second.get("generated_ids")));
+    }
+
+    @Test
+    void missingModelIsOneLineAndExitOne() {
+        Result r = run("generate", "--model", "/nonexistent/model", "--prompt", "hi");
+        assertEquals(1, r.code());
+        assertTrue(r.err().contains("/nonexistent/model"), r.err());
+        assertEquals(1, r.err().strip().lines().count(), r.err());
+        assertFalse(r.err().contains("\tat "), "no stack trace without --verbose");
+    }
+
+    @Test
+    void badUsageIsExitTwo() {
+        assertEquals(2, run("generate", "--model", "x").code(), "missing --prompt");
+        assertEquals(2, run("generate", "--model", Fixtures.checkpoint("text-f32").toString(), "--prompt", "hi",
+                "--max-new-tokens", "0").code());
+        assertEquals(2, run("ask", "--model", "x", "--image", "y", "--policy", "sideways", "q").code());
+    }
+
+    @Test
+    void promptLongerThanTheContextIsAClearError() {
+        Result r = run("generate", "--model", Fixtures.checkpoint("text-f32").toString(), "--prompt",
+                "a long prompt ".repeat(20), "--ctx", "16");
+        assertEquals(1, r.code());
+        assertTrue(r.err().contains("context"), r.err());
+    }
+
+    @Test
+    void corruptImageIsAClearError(@TempDir Path dir) throws Exception {
+        Path bad = dir.resolve("broken.png");
+        byte[] png = Files.readAllBytes(Fixtures.ROOT.resolve("images/photo-a.png"));
+        Files.write(bad, Arrays.copyOf(png, png.length / 3));
+        Result r = run("ask", "--model", Fixtures.checkpoint("vl-f32").toString(), "--image", bad.toString(), "q");
+        assertEquals(1, r.code());
+        assertTrue(r.err().contains("broken.png"), r.err());
+    }
+
+    @Test
+    void inspectPrintsConfigAndBytes() {
+        Result r = run("inspect", "--model", Fixtures.checkpoint("text-bf16").toString());
+        assertEquals(0, r.code(), r.err());
+        assertTrue(r.out().contains("BF16"), r.out());
+        assertTrue(r.out().contains("hidden 128"), r.out());
+    }
+
+    /**
+     * A conversation saved after one turn and resumed from the file continues exactly as transformers
+     * does on the whole multi-turn prompt (the chat-multi-turn case, split after the assistant turn).
+     */
+    @Test
+    void savedConversationResumesLikeOneLongPrompt(@TempDir Path dir) throws Exception {
+        JsonNode c = Fixtures.caseNamed(Fixtures.expected("text-f32"), "chat-multi-turn");
+        String model = Fixtures.checkpoint("text-f32").toString();
+        JsonNode m = c.get("messages");
+        Path kv = dir.resolve("turn1.kv");
+        // Turn 1 is forced to the reference's assistant text by raw-prefilling it with --max-new-tokens 1.
+        String turnOne = "<|im_start|>system\n" + m.get(0).get("content").asText() + "<|im_end|>\n<|im_start|>user\n"
+                + m.get(1).get("content").asText() + "<|im_end|>\n<|im_start|>assistant\n"
+                + m.get(2).get("content").asText();
+        Result first = run("generate", "--model", model, "--raw", "--prompt", turnOne, "--max-new-tokens", "1",
+                "--save-kv", kv.toString(), "--json");
+        assertEquals(0, first.code(), first.err());
+        Result second = run("generate", "--model", model, "--load-kv", kv.toString(), "--prompt",
+                m.get(3).get("content").asText(), "--max-new-tokens", "32", "--json");
+        assertEquals(0, second.code(), second.err());
+        JsonNode j = second.json();
+        int[] ids = Fixtures.ints(c.get("prompt_ids"));
+        assertEquals(j.get("reused_tokens").asInt() + j.get("prefill_tokens").asInt(), ids.length,
+                "the resumed turn plus the saved rows make the whole prompt");
+        assertArrayEquals(Fixtures.ints(c.get("generated_ids")), Fixtures.ints(j.get("generated_ids")));
+    }
+
+    @Test
+    void corruptOrForeignSnapshotsAreRefused(@TempDir Path dir) throws Exception {
+        Path kv = dir.resolve("a.kv");
+        assertEquals(0, run("generate", "--model", Fixtures.checkpoint("text-f32").toString(), "--prompt", "hi",
+                "--max-new-tokens", "2", "--save-kv", kv.toString()).code());
+        Result foreign = run("generate", "--model", Fixtures.checkpoint("text-bf16").toString(), "--load-kv",
+                kv.toString(), "--prompt", "again");
+        assertEquals(1, foreign.code());
+        assertTrue(foreign.err().contains("another model"), foreign.err());
+        byte[] bytes = Files.readAllBytes(kv);
+        bytes[bytes.length / 2] ^= 0x40;
+        Path flipped = dir.resolve("flipped.kv");
+        Files.write(flipped, bytes);
+        Result corrupt = run("generate", "--model", Fixtures.checkpoint("text-f32").toString(), "--load-kv",
+                flipped.toString(), "--prompt", "again");
+        assertEquals(1, corrupt.code());
+        assertTrue(corrupt.err().contains("corrupt"), corrupt.err());
+        Path cut = dir.resolve("cut.kv");
+        Files.write(cut, Arrays.copyOf(bytes, bytes.length - 100));
+        Result truncated = run("generate", "--model", Fixtures.checkpoint("text-f32").toString(), "--load-kv",
+                cut.toString(), "--prompt", "again");
+        assertEquals(1, truncated.code());
+        assertTrue(truncated.err().contains("truncated"), truncated.err());
+    }
+}

@@ -20,6 +20,12 @@ public interface Backend extends AutoCloseable {
     /** A zero-filled F32 tensor owned by this backend, freed when the backend closes. */
     Tensor allocate(String name, long... shape);
 
+    /**
+     * Frees a tensor that {@link #allocate} returned (not a view of one, not a weight) before the
+     * backend closes: KV caches and work buffers come and go with conversations.
+     */
+    void release(Tensor allocated);
+
     /** The weight as this backend computes with it: CPU may return it as is, a GPU copies it over once. */
     Tensor upload(Tensor hostWeight);
 

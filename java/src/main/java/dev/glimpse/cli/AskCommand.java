@@ -45,6 +45,9 @@ final class AskCommand implements Callable<Integer> {
     @Option(names = "--evict-lowres", description = "Research: drop the half-size images' KV rows before round 2.")
     boolean evictLowRes;
 
+    @Option(names = "--measure-reprefill", description = "Research: also time a fresh prefill of the whole conversation at round 2 (reported as reprefill_ms).")
+    boolean measureReprefill;
+
     @Option(names = "--save-kv", paramLabel = "FILE", description = "Save the conversation's KV cache (resume it with generate --load-kv).")
     Path saveKv;
 
@@ -56,7 +59,7 @@ final class AskCommand implements Callable<Integer> {
         AskOptions options;
         try {
             options = new AskOptions(Policy.parse(policy), maxNewTokens, sampling.options(), forceResize, evictLowRes,
-                    modelOptions.contextTokens, saveKv);
+                    modelOptions.contextTokens, saveKv, measureReprefill);
         } catch (IllegalArgumentException e) {
             throw new Cli.UsageError(e.getMessage());
         }

@@ -44,14 +44,15 @@ final class DemoCommand implements Callable<Integer> {
             for (String prompt : prompts) {
                 String text = new ChatFormat().render(List.of(Message.user(prompt)), List.of(), true);
                 int[] ids = model.tokenizer().encode(text);
-                Session session = new Session(model, 1024);
                 System.out.println("\nuser> " + prompt);
                 System.out.print("assistant> ");
                 var stream = model.tokenizer().streamDecoder(true);
-                Round round = session.run(ids, List.of(), null, maxNewTokens, SamplingOptions.GREEDY,
-                        id -> System.out.print(stream.push(id)));
-                System.out.println(stream.flush());
-                System.out.println("  " + Trace.summary(round));
+                try (Session session = new Session(model, 1024)) {
+                    Round round = session.run(ids, List.of(), null, maxNewTokens, SamplingOptions.GREEDY,
+                            id -> System.out.print(stream.push(id)));
+                    System.out.println(stream.flush());
+                    System.out.println("  " + Trace.summary(round));
+                }
             }
         }
         return 0;

@@ -51,7 +51,7 @@ final class EvalCommand implements Callable<Integer> {
         try (Model model = modelOptions.load(); var backend = model.backend()) {
             for (Policy p : policies) {
                 AskOptions options = new AskOptions(p, maxNewTokens, SamplingOptions.GREEDY, false, false,
-                        modelOptions.contextTokens, null);
+                        modelOptions.contextTokens, null, false);
                 results.add(Evaluation.run(model, items, options, System.err));
             }
         }

@@ -59,6 +59,13 @@ final class Trace {
         m.put("response", trace.response());
         m.put("round2_tool_call", trace.roundTwoToolCall());
         m.put("evicted_kv_bytes", trace.evictedBytes());
+        if (trace.reprefillNanos() >= 0 && trace.rounds().size() == 2) {
+            Round second = trace.rounds().get(1).round();
+            m.put("reprefill_ms", ms(trace.reprefillNanos()));
+            m.put("reuse_saved_ms", ms(trace.reprefillNanos() - second.prefillNanos()));
+            int whole = second.reusedTokens() + second.prefillTokens();
+            m.put("reuse_ideal_prefill_ms", ms(trace.reprefillNanos() * second.prefillTokens() / whole));
+        }
         m.put("notes", trace.notes());
         m.put("total_ms", ms(trace.totalNanos()));
         return m;

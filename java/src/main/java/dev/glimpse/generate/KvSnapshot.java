@@ -113,18 +113,23 @@ public final class KvSnapshot {
             }
             Session session = new Session(model, model.newCache(Math.max(contextTokens > 0 ? contextTokens : model.defaultContext(), length + 1)),
                     tokens, header.get("next_position").asInt(), header.get("pending").asInt());
-            KvCache cache = session.cache();
-            for (int l = 0; l < cache.layers(); l++) {
-                readRows(in, model, cache.keys(l, length));
-                readRows(in, model, cache.values(l, length));
+            try {
+                KvCache cache = session.cache();
+                for (int l = 0; l < cache.layers(); l++) {
+                    readRows(in, model, cache.keys(l, length));
+                    readRows(in, model, cache.values(l, length));
+                }
+                long sum = crc.getValue();
+                long stored = Long.reverseBytes(in.readLong());
+                if (sum != stored) {
+                    throw new IOException(file + " is corrupt: checksum mismatch");
+                }
+                cache.advance(length);
+                return session;
+            } catch (IOException | RuntimeException e) {
+                session.close();
+                throw e;
             }
-            long sum = crc.getValue();
-            long stored = Long.reverseBytes(in.readLong());
-            if (sum != stored) {
-                throw new IOException(file + " is corrupt: checksum mismatch");
-            }
-            cache.advance(length);
-            return session;
         } catch (EOFException e) {
             throw new IOException(file + " is truncated", e);
         }

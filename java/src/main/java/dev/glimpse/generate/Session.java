@@ -13,7 +13,7 @@ import java.util.Set;
  * sampled token, which is not in the cache yet (it is prefilled with the next turn). Rounds append to
  * the same cache, so a later turn reuses everything before it.
  */
-public final class Session {
+public final class Session implements AutoCloseable {
 
     private final Model model;
     private final KvCache cache;
@@ -130,6 +130,12 @@ public final class Session {
             throw new IllegalStateException("no pending token to replace");
         }
         pending = token;
+    }
+
+    /** Frees the conversation's KV cache. */
+    @Override
+    public void close() {
+        cache.close();
     }
 
     private void remember(int at, int[] tokens) {

@@ -32,8 +32,13 @@ public record VisualInput(List<int[]> gridsThw, int[] padsPerImage, Tensor embed
         return n;
     }
 
-    /** Preprocesses and encodes the images with the model's vision tower. */
+    /** Preprocesses and encodes the images into the model's shared image buffer. */
     public static VisualInput encode(Model model, List<RgbImage> images) {
+        return encode(model, images, model::imageEmbeddings);
+    }
+
+    /** Preprocesses and encodes the images into the buffer target(tokens) gives ([tokens, hidden]). */
+    public static VisualInput encode(Model model, List<RgbImage> images, java.util.function.IntFunction<Tensor> target) {
         if (images.isEmpty()) {
             return NONE;
         }
@@ -54,7 +59,7 @@ public record VisualInput(List<int[]> gridsThw, int[] padsPerImage, Tensor embed
             pads[i] = model.vision().tokens(p);
         }
         long t1 = System.nanoTime();
-        Tensor embeds = model.imageEmbeddings(java.util.Arrays.stream(pads).sum());
+        Tensor embeds = target.apply(java.util.Arrays.stream(pads).sum());
         model.vision().encode(patches, embeds);
         long t2 = System.nanoTime();
         return new VisualInput(List.copyOf(grids), pads, embeds, t1 - t0, t2 - t1);

@@ -8,7 +8,7 @@ import dev.glimpse.tensor.Tensor;
  * Row r of a layer holds the token at cache index r; its rotary position is fixed when it is written,
  * so rows can be dropped ({@link #evict}) without touching the others.
  */
-public final class KvCache {
+public final class KvCache implements AutoCloseable {
 
     private final Tensor[] keys;
     private final Tensor[] values;
@@ -86,6 +86,15 @@ public final class KvCache {
             }
         }
         length -= count;
+    }
+
+    /** Frees the cache's memory. */
+    @Override
+    public void close() {
+        for (int l = 0; l < keys.length; l++) {
+            backend.release(keys[l]);
+            backend.release(values[l]);
+        }
     }
 
     /** Forgets every row at index ≥ newLength (for rewinding a conversation). */

@@ -9,12 +9,13 @@ import java.nio.file.Path;
  * @param evictLowRes   research: drop the half-size images' KV rows before round 2
  * @param contextTokens KV-cache capacity (≤ 0: the model's default)
  * @param saveKv        where to save the conversation's KV cache at the end (null: nowhere)
+ * @param measureReprefill research: also time a fresh prefill of the whole conversation before round 2
  */
 public record AskOptions(Policy policy, int maxNewTokens, SamplingOptions sampling, boolean forceResize,
-        boolean evictLowRes, int contextTokens, Path saveKv) {
+        boolean evictLowRes, int contextTokens, Path saveKv, boolean measureReprefill) {
 
     public static AskOptions defaults(Policy policy) {
-        return new AskOptions(policy, 1024, SamplingOptions.GREEDY, false, false, 0, null);
+        return new AskOptions(policy, 1024, SamplingOptions.GREEDY, false, false, 0, null, false);
     }
 
     public AskOptions {

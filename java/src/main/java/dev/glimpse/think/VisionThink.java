@@ -35,10 +35,17 @@ public final class VisionThink {
         }
     }
 
+    /** One question, one conversation: its KV cache is freed when the answer is complete. */
     public AskTrace ask(List<RgbImage> images, String question, AskOptions options, Listener listener) {
+        try (Session session = new Session(model, options.contextTokens())) {
+            return converse(session, images, question, options, listener);
+        }
+    }
+
+    private AskTrace converse(Session session, List<RgbImage> images, String question, AskOptions options,
+            Listener listener) {
         long start = System.nanoTime();
         List<String> notes = new ArrayList<>();
-        Session session = new Session(model, options.contextTokens());
         Tokenizer tokenizer = model.tokenizer();
         List<RoundTrace> rounds = new ArrayList<>();
         if (options.policy() == Policy.HIGH) {
@@ -50,7 +57,7 @@ public final class VisionThink {
                     options.sampling(), listener);
             String text = tokenizer.decode(r.generatedIds(), true);
             rounds.add(RoundTrace.of(r, text, full));
-            return finish(session, options, rounds, false, false, notes, 0, start);
+            return finish(session, options, rounds, false, false, notes, 0, -1, start);
         }
 
         List<RgbImage> halves = new ArrayList<>();
@@ -83,7 +90,7 @@ public final class VisionThink {
         ResizeRequest request = ResizeRequest.detect(firstText);
         boolean resize = request.kind() == ResizeRequest.Kind.RESIZE;
         if (options.policy() == Policy.LOW || request.kind() == ResizeRequest.Kind.NONE) {
-            return finish(session, options, rounds, resize, false, notes, 0, start);
+            return finish(session, options, rounds, resize, false, notes, 0, -1, start);
         }
         if (first.hitBudget()) {
             // VISIONTHINK.md: a round cut by its budget ends with <|im_end|> before the conversation goes on.
@@ -96,8 +103,8 @@ public final class VisionThink {
         }
         VisualInput full = VisualInput.NONE;
         String turn;
+        List<RgbImage> originals = new ArrayList<>();
         if (resize) {
-            List<RgbImage> originals = new ArrayList<>();
             for (RgbImage image : images) {
                 VisionThinkImages.Adjusted original = VisionThinkImages.minSide28(image);
                 originals.add(original.image());
@@ -112,7 +119,18 @@ public final class VisionThink {
             turn = Prompts.errorTurn(request.error());
             listener.roundStarted(2, "after a malformed tool call");
         }
-        Round second = session.run(tokenizer.encode(turn), full.gridsThw(), full.embeds(), options.maxNewTokens(),
+        int[] turnIds = tokenizer.encode(turn);
+        long reprefill = -1;
+        if (options.measureReprefill()) {
+            if (options.evictLowRes()) {
+                notes.add("re-prefill not measured: --evict-lowres changed the conversation");
+            } else {
+                int[] conversation = concat(session.cachedTokens(),
+                        session.pendingToken() < 0 ? turnIds : concat(new int[] {session.pendingToken()}, turnIds));
+                reprefill = ReprefillProbe.measure(model, conversation, halves, resize ? originals : List.of());
+            }
+        }
+        Round second = session.run(turnIds, full.gridsThw(), full.embeds(), options.maxNewTokens(),
                 options.sampling(), listener);
         String secondText = tokenizer.decode(second.generatedIds(), true);
         rounds.add(RoundTrace.of(second, secondText, full));
@@ -120,11 +138,11 @@ public final class VisionThink {
         if (again) {
             notes.add("the model called a tool again in round 2; the conversation ends there (at most 2 rounds)");
         }
-        return finish(session, options, rounds, resize, again, notes, evicted, start);
+        return finish(session, options, rounds, resize, again, notes, evicted, reprefill, start);
     }
 
     private AskTrace finish(Session session, AskOptions options, List<RoundTrace> rounds, boolean resize,
-            boolean again, List<String> notes, long evicted, long start) {
+            boolean again, List<String> notes, long evicted, long reprefill, long start) {
         if (options.saveKv() != null) {
             try {
                 KvSnapshot.save(session, options.saveKv());
@@ -139,7 +157,7 @@ public final class VisionThink {
         }
         String text = response.toString();
         return new AskTrace(options.policy(), List.copyOf(rounds), resize, again, text,
-                ResizeRequest.extractAnswer(text), List.copyOf(notes), evicted, System.nanoTime() - start);
+                ResizeRequest.extractAnswer(text), List.copyOf(notes), evicted, reprefill, System.nanoTime() - start);
     }
 
     /** Drops the cache rows of round 1's image pads (they sit at the cache indices of the prompt). */

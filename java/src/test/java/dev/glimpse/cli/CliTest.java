@@ -198,4 +198,27 @@ class CliTest {
         assertEquals(1, truncated.code());
         assertTrue(truncated.err().contains("truncated"), truncated.err());
     }
+
+    /** --evict-lowres drops exactly the half-size image's rows; --measure-reprefill times the alternative. */
+    @Test
+    void evictionAndReprefillAreReported() throws Exception {
+        JsonNode c = Fixtures.caseNamed(Fixtures.expected("vl-f32"), "visionthink-resize");
+        int replyEnd = c.get("spans").get("round1_reply").get(1).asInt();
+        int lowTokens = 20;
+        long bytesPerToken = 2L * 2 * 2 * 32 * Float.BYTES;
+        String image = Fixtures.ROOT.resolve("images/photo-b.png").toString();
+        String model = Fixtures.checkpoint("vl-f32").toString();
+        Result evicted = run("ask", "--model", model, "--image", image, "--force-resize", "--evict-lowres",
+                "--max-new-tokens", "4", "--json", c.get("question").asText());
+        assertEquals(0, evicted.code(), evicted.err());
+        JsonNode e = evicted.json();
+        assertEquals(lowTokens * bytesPerToken, e.get("evicted_kv_bytes").asLong());
+        assertEquals(replyEnd - lowTokens, e.get("rounds").get(1).get("reused_tokens").asInt());
+        Result measured = run("ask", "--model", model, "--image", image, "--force-resize", "--measure-reprefill",
+                "--max-new-tokens", "4", "--json", c.get("question").asText());
+        assertEquals(0, measured.code(), measured.err());
+        JsonNode m = measured.json();
+        assertTrue(m.get("reprefill_ms").asDouble() > 0, m.toString());
+        assertTrue(m.has("reuse_saved_ms") && m.has("reuse_ideal_prefill_ms"), m.toString());
+    }
 }

@@ -14,6 +14,7 @@ import java.lang.foreign.Arena;
 public final class ReferenceBackend implements Backend {
 
     private final Arena arena = Arena.ofShared();
+    private final HostAllocations allocations = new HostAllocations();
 
     @Override
     public String name() {
@@ -22,7 +23,12 @@ public final class ReferenceBackend implements Backend {
 
     @Override
     public Tensor allocate(String name, long... shape) {
-        return new Tensor(name, DType.F32, shape, arena.allocate(Tensor.numel(shape) * Float.BYTES, 64));
+        return allocations.allocate(name, shape);
+    }
+
+    @Override
+    public void release(Tensor allocated) {
+        allocations.release(allocated);
     }
 
     @Override
@@ -222,6 +228,7 @@ public final class ReferenceBackend implements Backend {
 
     @Override
     public void close() {
+        allocations.close();
         arena.close();
     }
 }

@@ -33,6 +33,7 @@ public final class VectorBackend implements Backend {
     private final VectorMatmul matmul;
     private final VectorAttention attention;
     private final Arena arena = Arena.ofShared();
+    private final HostAllocations allocations = new HostAllocations();
 
     /** The preferred vector width of this CPU and one thread per available processor. */
     public VectorBackend() {
@@ -61,7 +62,12 @@ public final class VectorBackend implements Backend {
 
     @Override
     public Tensor allocate(String name, long... shape) {
-        return new Tensor(name, DType.F32, shape, arena.allocate(Tensor.numel(shape) * Float.BYTES, 64));
+        return allocations.allocate(name, shape);
+    }
+
+    @Override
+    public void release(Tensor allocated) {
+        allocations.release(allocated);
     }
 
     /** F32 and BF16 weights as they are; F16 widened into a new F32 tensor owned by this backend. */
@@ -208,6 +214,7 @@ public final class VectorBackend implements Backend {
     /** Stops the workers and frees every tensor this backend allocated. */
     @Override
     public void close() {
+        allocations.close();
         pool.close();
         arena.close();
     }

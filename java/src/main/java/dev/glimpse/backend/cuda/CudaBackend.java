@@ -157,6 +157,11 @@ public final class CudaBackend implements Backend {
     }
 
     @Override
+    public void release(Tensor allocated) {
+        free(allocated.data());
+    }
+
+    @Override
     public Tensor allocate(String name, long... shape) {
         return new Tensor(name, DType.F32, shape, allocateBytes(Tensor.numel(shape) * 4));
     }

@@ -37,6 +37,16 @@ public final class TinyCheckpoint {
         public static Spec qwen05b(DType dtype) {
             return new Spec(896, 24, 14, 2, 4864, new int[] {16, 24, 24}, 1, 32, 2, 64, new int[] {0}, dtype, true, 7);
         }
+
+        /**
+         * Qwen2.5-VL-7B's widths (text 3584, 28/4 heads, MLP 18944; vision 1280, 16 heads, MLP 3420,
+         * full attention every 8th block) with the given depths, for benchmarks.
+         */
+        public static Spec qwen7bWidths(int textLayers, int visionDepth, DType dtype) {
+            int[] full = java.util.stream.IntStream.range(0, visionDepth).filter(b -> b % 8 == 7).toArray();
+            return new Spec(3584, textLayers, 28, 4, 18944, new int[] {16, 24, 24}, visionDepth, 1280, 16, 3420, full,
+                    dtype, false, 7);
+        }
     }
 
     private static final int VOCAB = 151936;
@@ -162,7 +172,10 @@ public final class TinyCheckpoint {
         return w.writer();
     }
 
-    /** Seeded random tensors scaled by fan-in, so activations keep a sane size through the layers. */
+    /**
+     * Seeded random tensors with variance 1/fan-in, so activations keep a sane size through the layers.
+     * Uniform rather than Gaussian: as good for a random model and fast enough for 7B-wide benchmarks.
+     */
     private record Weights(SafetensorsWriter writer, DType dtype, SplittableRandom random) {
         void matrix(String name, int rows, int cols) {
             tensor(name, new long[] {rows, cols}, cols);
@@ -170,9 +183,9 @@ public final class TinyCheckpoint {
 
         void tensor(String name, long[] shape, int fanIn) {
             float[] v = new float[Math.toIntExact(dev.glimpse.tensor.Tensor.numel(shape))];
-            double scale = 1.0 / Math.sqrt(fanIn);
+            float halfWidth = (float) Math.sqrt(3.0 / fanIn);
             for (int i = 0; i < v.length; i++) {
-                v[i] = (float) (random.nextGaussian() * scale);
+                v[i] = (random.nextFloat() * 2 - 1) * halfWidth;
             }
             writer.add(name, dtype, shape, v);
         }

@@ -1,14 +1,19 @@
 package dev.glimpse.bench;
 
 import dev.glimpse.backend.cpu.VectorBackend;
+import dev.glimpse.backend.cpu.WorkerPool;
 import dev.glimpse.tensor.DType;
 import dev.glimpse.tensor.Tensor;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
+import java.nio.ByteOrder;
 import java.util.Random;
 import java.util.concurrent.TimeUnit;
 import jdk.incubator.vector.FloatVector;
+import jdk.incubator.vector.LongVector;
+import jdk.incubator.vector.VectorOperators;
+import jdk.incubator.vector.VectorSpecies;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Fork;
@@ -28,8 +33,8 @@ import org.openjdk.jmh.annotations.Warmup;
  * same run, a naive single-threaded Java loop. Shapes are out×in of Qwen2.5 layers (0.5B attention and MLP,
  * 7B attention). The backend cycles through enough copies of the weight (≥ 64 MB, twice the L3 cache) that
  * every call streams it from memory, as real decode does; the naive loop, far from memory-bound, uses one.
- * Scores are calls/s; the gflop and gbyte rows are GFLOP/s and GB/s of weight traffic (compare with the
- * machine's ~54 GB/s read bandwidth).
+ * Scores are calls/s; the gflop and gbyte rows are GFLOP/s and GB/s of weight traffic. {@link #readBf16}
+ * measures the ceiling in the same run: it only reads the same BF16 copies, with as many threads.
  */
 @BenchmarkMode(Mode.Throughput)
 @OutputTimeUnit(TimeUnit.SECONDS)
@@ -40,6 +45,9 @@ import org.openjdk.jmh.annotations.Warmup;
 public class MatvecBench {
 
     private static final long STREAMED_BYTES = 64L << 20;
+    private static final VectorSpecies<Long> LONGS = LongVector.SPECIES_PREFERRED;
+    /** Bytes per work item of {@link #readBf16}: four vectors. */
+    private static final int READ_BLOCK = 4 * LONGS.vectorByteSize();
 
     @Param({"896x896", "4864x896", "896x4864", "3584x3584"})
     public String shape;
@@ -52,6 +60,8 @@ public class MatvecBench {
     private int inDim;
     private Arena arena;
     private VectorBackend backend;
+    private WorkerPool readers;
+    private long[] readSums;
     private Tensor[] f32;
     private Tensor[] bf16;
     private int next;
@@ -70,6 +80,8 @@ public class MatvecBench {
         arena = Arena.ofShared();
         backend = threads == 0 ? new VectorBackend()
                 : new VectorBackend(FloatVector.SPECIES_PREFERRED, threads);
+        readers = new WorkerPool(backend.threads());
+        readSums = new long[backend.threads()];
         Random random = new Random(42);
         naiveF32 = new float[outDim * inDim];
         naiveBf16 = new short[outDim * inDim];
@@ -106,6 +118,7 @@ public class MatvecBench {
 
     @TearDown(Level.Trial)
     public void tearDown() {
+        readers.close();
         backend.close();
         arena.close();
     }
@@ -127,6 +140,35 @@ public class MatvecBench {
         backend.matmul(out, x, nextOf(bf16), null);
         traffic.add(2.0 * outDim * inDim, 2.0 * outDim * inDim);
         return out;
+    }
+
+    /** Reads the next BF16 copy and does nothing else: the memory bandwidth a matvec can reach. */
+    @Benchmark
+    public long readBf16(Traffic traffic) {
+        MemorySegment w = nextOf(bf16).data();
+        int blocks = (int) (w.byteSize() / READ_BLOCK);
+        readers.parallelFor(blocks, (worker, from, to) -> readSums[worker] = sum(w, from, to));
+        traffic.add(0, (double) blocks * READ_BLOCK);
+        long all = 0;
+        for (long partial : readSums) {
+            all += partial;
+        }
+        return all;
+    }
+
+    private static long sum(MemorySegment data, int fromBlock, int toBlock) {
+        LongVector a0 = LongVector.zero(LONGS);
+        LongVector a1 = a0;
+        LongVector a2 = a0;
+        LongVector a3 = a0;
+        long step = LONGS.vectorByteSize();
+        for (long at = (long) fromBlock * READ_BLOCK; at < (long) toBlock * READ_BLOCK; at += READ_BLOCK) {
+            a0 = a0.add(LongVector.fromMemorySegment(LONGS, data, at, ByteOrder.nativeOrder()));
+            a1 = a1.add(LongVector.fromMemorySegment(LONGS, data, at + step, ByteOrder.nativeOrder()));
+            a2 = a2.add(LongVector.fromMemorySegment(LONGS, data, at + 2 * step, ByteOrder.nativeOrder()));
+            a3 = a3.add(LongVector.fromMemorySegment(LONGS, data, at + 3 * step, ByteOrder.nativeOrder()));
+        }
+        return a0.add(a1).add(a2.add(a3)).reduceLanes(VectorOperators.ADD);
     }
 
     @Benchmark

@@ -289,16 +289,25 @@ final class SpeciesKernels implements VectorKernels {
         // rotate_half(x) = [−x[half:], x[:half]], so the first half gets x1·cos − x2·sin, the second x2·cos + x1·sin.
         int half = headDim / 2;
         long halfBytes = (long) half * Float.BYTES;
-        for (int d = 0; d < half; d += LANES) {
+        int d = 0;
+        for (int bound = half - half % LANES; d < bound; d += LANES) {
+            long first = headAt + (long) d * Float.BYTES;
+            long angle = anglesAt + (long) d * Float.BYTES;
+            FloatVector x1 = f32(x, first);
+            FloatVector x2 = f32(x, first + halfBytes);
+            x1.mul(f32(cos, angle)).sub(x2.mul(f32(sin, angle))).intoMemorySegment(x, first, ORDER);
+            x2.mul(f32(cos, angle + halfBytes)).add(x1.mul(f32(sin, angle + halfBytes)))
+                    .intoMemorySegment(x, first + halfBytes, ORDER);
+        }
+        if (d < half) {
             VectorMask<Float> m = FLOATS.indexInRange(d, half);
             long first = headAt + (long) d * Float.BYTES;
             long angle = anglesAt + (long) d * Float.BYTES;
             FloatVector x1 = f32(x, first, m);
             FloatVector x2 = f32(x, first + halfBytes, m);
-            FloatVector newFirst = x1.mul(f32(cos, angle, m)).sub(x2.mul(f32(sin, angle, m)));
-            FloatVector newSecond = x2.mul(f32(cos, angle + halfBytes, m)).add(x1.mul(f32(sin, angle + halfBytes, m)));
-            newFirst.intoMemorySegment(x, first, ORDER, m);
-            newSecond.intoMemorySegment(x, first + halfBytes, ORDER, m);
+            x1.mul(f32(cos, angle, m)).sub(x2.mul(f32(sin, angle, m))).intoMemorySegment(x, first, ORDER, m);
+            x2.mul(f32(cos, angle + halfBytes, m)).add(x1.mul(f32(sin, angle + halfBytes, m)))
+                    .intoMemorySegment(x, first + halfBytes, ORDER, m);
         }
     }
 
@@ -329,28 +338,43 @@ final class SpeciesKernels implements VectorKernels {
             sum += e;
         }
         float inverse = 1 / sum;
-        for (c = 0; c < cols; c += LANES) {
-            VectorMask<Float> m = FLOATS.indexInRange(c, cols);
+        for (c = 0; c < bound; c += LANES) {
             long at = rowAt + (long) c * Float.BYTES;
-            f32(x, at, m).mul(inverse).intoMemorySegment(x, at, ORDER, m);
+            f32(x, at).mul(inverse).intoMemorySegment(x, at, ORDER);
+        }
+        for (; c < cols; c++) {
+            long at = rowAt + (long) c * Float.BYTES;
+            x.set(F32, at, x.get(F32, at) * inverse);
         }
     }
 
     @Override
     public void swiglu(MemorySegment out, MemorySegment gate, MemorySegment up, long from, long to) {
-        for (long i = from; i < to; i += LANES) {
-            VectorMask<Float> m = FLOATS.indexInRange(i, to);
+        long i = from;
+        for (long bound = to - (to - from) % LANES; i < bound; i += LANES) {
             long at = i * Float.BYTES;
-            FloatVector g = f32(gate, at, m);
-            FloatVector silu = g.div(g.neg().lanewise(VectorOperators.EXP).add(1f));
-            silu.mul(f32(up, at, m)).intoMemorySegment(out, at, ORDER, m);
+            silu(f32(gate, at)).mul(f32(up, at)).intoMemorySegment(out, at, ORDER);
         }
+        if (i < to) {
+            VectorMask<Float> m = FLOATS.indexInRange(0, (int) (to - i));
+            long at = i * Float.BYTES;
+            silu(f32(gate, at, m)).mul(f32(up, at, m)).intoMemorySegment(out, at, ORDER, m);
+        }
+    }
+
+    private static FloatVector silu(FloatVector g) {
+        return g.div(g.neg().lanewise(VectorOperators.EXP).add(1f));
     }
 
     @Override
     public void gelu(MemorySegment x, long from, long to) {
-        for (long i = from; i < to; i += LANES) {
-            VectorMask<Float> m = FLOATS.indexInRange(i, to);
+        long i = from;
+        for (long bound = to - (to - from) % LANES; i < bound; i += LANES) {
+            long at = i * Float.BYTES;
+            gelu(f32(x, at)).intoMemorySegment(x, at, ORDER);
+        }
+        if (i < to) {
+            VectorMask<Float> m = FLOATS.indexInRange(0, (int) (to - i));
             long at = i * Float.BYTES;
             gelu(f32(x, at, m)).intoMemorySegment(x, at, ORDER, m);
         }
@@ -379,8 +403,13 @@ final class SpeciesKernels implements VectorKernels {
 
     @Override
     public void add(MemorySegment x, MemorySegment y, long from, long to) {
-        for (long i = from; i < to; i += LANES) {
-            VectorMask<Float> m = FLOATS.indexInRange(i, to);
+        long i = from;
+        for (long bound = to - (to - from) % LANES; i < bound; i += LANES) {
+            long at = i * Float.BYTES;
+            f32(x, at).add(f32(y, at)).intoMemorySegment(x, at, ORDER);
+        }
+        if (i < to) {
+            VectorMask<Float> m = FLOATS.indexInRange(0, (int) (to - i));
             long at = i * Float.BYTES;
             f32(x, at, m).add(f32(y, at, m)).intoMemorySegment(x, at, ORDER, m);
         }

@@ -40,6 +40,10 @@ public final class VectorBackend implements Backend {
         this(FloatVector.SPECIES_PREFERRED, Runtime.getRuntime().availableProcessors());
     }
 
+    /**
+     * @param species the float species of the kernels: 128, 256 or 512 bits (FloatVector.SPECIES_128 …)
+     * @param threads threads in the worker pool, the calling thread included (≥ 1)
+     */
     public VectorBackend(VectorSpecies<Float> species, int threads) {
         this.kernels = VectorKernels.of(species);
         this.pool = new WorkerPool(threads);

@@ -22,8 +22,9 @@ import jdk.incubator.vector.VectorSpecies;
  * <li>Horizontal pass: each output pixel reads its own window of the row (widened to ints once).
  * One vector holds {@code GROUP} consecutive pixels of that window (r, g, b each), multiplied by
  * their taps' weights laid out the same way; the GROUP partial sums are then folded into one
- * r, g, b: on 512-bit vectors four output pixels at a time with two-vector lane selections (6
- * selections for 4 pixels), otherwise one pixel at a time with lane rotations.
+ * r, g, b. Rows go two at a time (they share the weights). On 512-bit vectors, four output pixels
+ * of both rows are summed in registers and folded with two-vector lane selections (6 per 4
+ * pixels); otherwise one pixel at a time with lane rotations.
  * </ul>
  */
 final class VectorResamplePass implements ResamplePass {
@@ -62,46 +63,88 @@ final class VectorResamplePass implements ResamplePass {
         int[] first = c.first();
         int[] count = c.count();
         int steps = (c.taps() + GROUP - 1) / GROUP;
-        int[] weights = groupedWeights(c, steps);
-        int[] row = new int[srcWidth * 3 + LANES]; // room for the last window's overreach (weight 0)
-        int[] sums = new int[outWidth * 3 + LANES]; // room for the last store's spare lanes
         int stride = steps * LANES;
-        for (int y = y0; y < y1; y++) {
-            widen(src, y * srcWidth * 3, srcWidth * 3, row);
-            int x = 0;
-            if (GROUP == 4) {
-                for (; x + 4 <= outWidth; x += 4) {
-                    IntVector a0 = window(row, first[x], count[x], weights, x * stride);
-                    IntVector a1 = window(row, first[x + 1], count[x + 1], weights, (x + 1) * stride);
-                    IntVector a2 = window(row, first[x + 2], count[x + 2], weights, (x + 2) * stride);
-                    IntVector a3 = window(row, first[x + 3], count[x + 3], weights, (x + 3) * stride);
-                    IntVector low = PAIR_LOW.selectFrom(a0, a1).add(PAIR_HIGH.selectFrom(a0, a1));
-                    IntVector high = PAIR_LOW.selectFrom(a2, a3).add(PAIR_HIGH.selectFrom(a2, a3));
-                    QUAD_LOW.selectFrom(low, high).add(QUAD_HIGH.selectFrom(low, high)).add(HALF)
-                            .intoArray(sums, x * 3); // lanes 12-15 are overwritten by the next pixels
-                }
-            }
+        int[] weights = groupedWeights(c, steps);
+        // Two rows at a time share each weight load; windows may read up to LANES past a row's end
+        // (weight 0) and stores write LANES lanes, so both kinds of buffer carry LANES spare ints.
+        int[] rowA = new int[srcWidth * 3 + LANES];
+        int[] rowB = new int[srcWidth * 3 + LANES];
+        int[] sumsA = new int[outWidth * 3 + LANES];
+        int[] sumsB = new int[outWidth * 3 + LANES];
+        for (int y = y0; y < y1; y += 2) {
+            int yB = Math.min(y + 1, y1 - 1); // an odd last row pairs with itself
+            widen(src, y * srcWidth * 3, srcWidth * 3, rowA);
+            widen(src, yB * srcWidth * 3, srcWidth * 3, rowB);
+            int x = GROUP == 4 ? fourPixelsAtATime(rowA, rowB, outWidth, first, count, weights, stride, sumsA, sumsB) : 0;
             for (; x < outWidth; x++) {
-                IntVector acc = window(row, first[x], count[x], weights, x * stride);
-                if (GROUP >= 4) {
-                    acc = acc.add(acc.rearrange(FOLD_6));
-                }
-                if (GROUP >= 2) {
-                    acc = acc.add(acc.rearrange(FOLD_3));
-                }
-                acc.add(HALF).intoArray(sums, x * 3); // lanes past 2 are overwritten by the next pixel
+                onePixel(rowA, x, first, count, weights, stride, sumsA);
+                onePixel(rowB, x, first, count, weights, stride, sumsB);
             }
-            narrow(sums, dst, y * outWidth * 3, outWidth * 3);
+            narrow(sumsA, dst, y * outWidth * 3, outWidth * 3);
+            if (yB != y) {
+                narrow(sumsB, dst, yB * outWidth * 3, outWidth * 3);
+            }
         }
     }
 
-    /** One output pixel's products, GROUP taps per vector, summed per lane (not yet folded). */
-    private static IntVector window(int[] row, int first, int count, int[] weights, int q) {
+    /**
+     * Output pixels of rows A and B four at a time (GROUP == 4): eight accumulators in registers,
+     * each weight vector loaded once for both rows, sums stored at x·3 (lanes 12-15 are overwritten
+     * by the next pixels). Returns how many pixels it did. Its own method: inlined into
+     * horizontal() it would push C2 past its inlining budget, and vector code that is not fully
+     * inlined runs boxed, many times slower.
+     */
+    private static int fourPixelsAtATime(int[] rowA, int[] rowB, int outWidth, int[] first, int[] count,
+            int[] weights, int stride, int[] sumsA, int[] sumsB) {
+        int x = 0;
+        for (; x + 4 <= outWidth; x += 4) {
+            IntVector a0 = IntVector.zero(INTS), b0 = a0, a1 = a0, b1 = a0, a2 = a0, b2 = a0, a3 = a0, b3 = a0;
+            for (int t = 0, p = first[x] * 3, q = x * stride; t < count[x]; t += 4, p += 12, q += LANES) {
+                IntVector w = IntVector.fromArray(INTS, weights, q);
+                a0 = a0.add(IntVector.fromArray(INTS, rowA, p).mul(w));
+                b0 = b0.add(IntVector.fromArray(INTS, rowB, p).mul(w));
+            }
+            for (int t = 0, p = first[x + 1] * 3, q = (x + 1) * stride; t < count[x + 1]; t += 4, p += 12, q += LANES) {
+                IntVector w = IntVector.fromArray(INTS, weights, q);
+                a1 = a1.add(IntVector.fromArray(INTS, rowA, p).mul(w));
+                b1 = b1.add(IntVector.fromArray(INTS, rowB, p).mul(w));
+            }
+            for (int t = 0, p = first[x + 2] * 3, q = (x + 2) * stride; t < count[x + 2]; t += 4, p += 12, q += LANES) {
+                IntVector w = IntVector.fromArray(INTS, weights, q);
+                a2 = a2.add(IntVector.fromArray(INTS, rowA, p).mul(w));
+                b2 = b2.add(IntVector.fromArray(INTS, rowB, p).mul(w));
+            }
+            for (int t = 0, p = first[x + 3] * 3, q = (x + 3) * stride; t < count[x + 3]; t += 4, p += 12, q += LANES) {
+                IntVector w = IntVector.fromArray(INTS, weights, q);
+                a3 = a3.add(IntVector.fromArray(INTS, rowA, p).mul(w));
+                b3 = b3.add(IntVector.fromArray(INTS, rowB, p).mul(w));
+            }
+            foldFour(a0, a1, a2, a3).intoArray(sumsA, x * 3);
+            foldFour(b0, b1, b2, b3).intoArray(sumsB, x * 3);
+        }
+        return x;
+    }
+
+    /** Output pixel x of one row, its sum stored at x·3 (lanes past 2 are overwritten by the next pixel). */
+    private static void onePixel(int[] row, int x, int[] first, int[] count, int[] weights, int stride, int[] sums) {
         IntVector acc = IntVector.zero(INTS);
-        for (int t = 0, p = first * 3; t < count; t += GROUP, p += 3 * GROUP, q += LANES) {
+        for (int t = 0, p = first[x] * 3, q = x * stride; t < count[x]; t += GROUP, p += 3 * GROUP, q += LANES) {
             acc = acc.add(IntVector.fromArray(INTS, row, p).mul(IntVector.fromArray(INTS, weights, q)));
         }
-        return acc;
+        if (GROUP >= 4) { // fold the GROUP partial sums into lanes 0..2
+            acc = acc.add(acc.rearrange(FOLD_6));
+        }
+        if (GROUP >= 2) {
+            acc = acc.add(acc.rearrange(FOLD_3));
+        }
+        acc.add(HALF).intoArray(sums, x * 3);
+    }
+
+    /** Four pixels' partial sums (GROUP == 4) folded into lanes 0..11 (r, g, b of each), plus the rounding half. */
+    private static IntVector foldFour(IntVector a0, IntVector a1, IntVector a2, IntVector a3) {
+        IntVector low = PAIR_LOW.selectFrom(a0, a1).add(PAIR_HIGH.selectFrom(a0, a1));
+        IntVector high = PAIR_LOW.selectFrom(a2, a3).add(PAIR_HIGH.selectFrom(a2, a3));
+        return QUAD_LOW.selectFrom(low, high).add(QUAD_HIGH.selectFrom(low, high)).add(HALF);
     }
 
     private static IntVector indices(int... lanes) {

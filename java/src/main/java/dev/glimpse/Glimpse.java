@@ -55,11 +55,7 @@ public final class Glimpse implements AutoCloseable {
 
     /** Each call is its own conversation (its own KV cache). */
     public AskTrace ask(List<RgbImage> images, String question, AskOptions options) {
-        return new VisionThink(model).ask(images, question, options, new VisionThink.Listener() {
-            @Override
-            public void onToken(int id) {
-            }
-        });
+        return new VisionThink(model).ask(images, question, options, id -> { });
     }
 
     public Model model() {

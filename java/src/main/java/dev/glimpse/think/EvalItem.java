@@ -56,10 +56,10 @@ public record EvalItem(Path image, String question, String answer, String kind) 
     static String normalize(String s) {
         String t = s.strip().toLowerCase(Locale.ROOT);
         int end = t.length();
-        while (end > 0 && isFinalPunctuation(t.charAt(end - 1))) {
+        while (end > 0 && (isFinalPunctuation(t.charAt(end - 1)) || Character.isWhitespace(t.charAt(end - 1)))) {
             end--;
         }
-        return t.substring(0, end).strip();
+        return t.substring(0, end);
     }
 
     private static boolean isFinalPunctuation(char c) {

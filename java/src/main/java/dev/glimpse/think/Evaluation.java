@@ -54,11 +54,7 @@ public final class Evaluation {
         for (int i = 0; i < items.size(); i++) {
             EvalItem item = items.get(i);
             RgbImage image = new ImageDecoder().decode(item.image());
-            AskTrace trace = think.ask(List.of(image), item.question(), options, new VisionThink.Listener() {
-                @Override
-                public void onToken(int id) {
-                }
-            });
+            AskTrace trace = think.ask(List.of(image), item.question(), options, id -> { });
             boolean ok = item.correct(trace.answer());
             correct += ok ? 1 : 0;
             resized += trace.resizeRequested() ? 1 : 0;

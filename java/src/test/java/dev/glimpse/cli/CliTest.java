@@ -221,4 +221,49 @@ class CliTest {
         assertTrue(m.get("reprefill_ms").asDouble() > 0, m.toString());
         assertTrue(m.has("reuse_saved_ms") && m.has("reuse_ideal_prefill_ms"), m.toString());
     }
+
+    /** embed runs the Java image pipeline and the tower: rows equal transformers' vision output. */
+    @Test
+    void embedWritesTransformersVisionRows(@TempDir Path dir) throws Exception {
+        Path out = dir.resolve("e.npy");
+        Result r = run("embed", "--model", Fixtures.checkpoint("vl-f32").toString(), "--image",
+                Fixtures.ROOT.resolve("images/photo-b.png").toString(), "--out", out.toString());
+        assertEquals(0, r.code(), r.err());
+        var got = dev.glimpse.io.Npy.read(out);
+        var want = dev.glimpse.io.Npy.read(Fixtures.ROOT.resolve("vl-f32/vision-photo-b.npy"));
+        assertArrayEquals(want.shape(), got.shape());
+        double err = Fixtures.relativeError(got.data(), want.data());
+        assertTrue(err <= 1e-4, "relative error " + err);
+    }
+
+    /** eval scores with DESIGN's rule and is deterministic; an item whose answer is the model's own scores 1. */
+    @Test
+    void evalScoresAndRepeats(@TempDir Path dir) throws Exception {
+        String model = Fixtures.checkpoint("vl-f32").toString();
+        Path image = Fixtures.ROOT.resolve("images/photo-a.png");
+        Result high = run("ask", "--model", model, "--image", image.toString(), "--policy", "high",
+                "--max-new-tokens", "6", "--json", "What is it?");
+        String answer = high.json().get("answer").asText();
+        Files.copy(image, dir.resolve("a.png"));
+        String jsonl = "{\"image\": \"a.png\", \"question\": \"What is it?\", \"answer\": "
+                + JSON.writeValueAsString("  " + answer + " .") + ", \"kind\": \"fine\"}\n"
+                + "{\"image\": \"a.png\", \"question\": \"What is it?\", \"answer\": \"no such answer\", \"kind\": \"coarse\"}\n";
+        Files.writeString(dir.resolve("set.jsonl"), jsonl);
+        String[] args = {"eval", "--model", model, "--data", dir.resolve("set.jsonl").toString(), "--policy", "high",
+                "--max-new-tokens", "6", "--json"};
+        Result first = run(args);
+        assertEquals(0, first.code(), first.err());
+        JsonNode p = first.json().get("policies").get(0);
+        assertEquals(2, p.get("items").asInt());
+        assertEquals(0.5, p.get("accuracy").asDouble(), 1e-9);
+        assertEquals(1.0, p.get("accuracy_by_kind").get("fine").asDouble(), 1e-9);
+        assertEquals(0.0, p.get("accuracy_by_kind").get("coarse").asDouble(), 1e-9);
+        assertEquals(50, p.get("visual_tokens").asInt(), "25 tokens per item at full resolution");
+        Result second = run(args);
+        assertEquals(p.get("accuracy"), second.json().get("policies").get(0).get("accuracy"));
+        Result table = run("eval", "--model", model, "--data", dir.resolve("set.jsonl").toString(), "--max-new-tokens", "4");
+        assertEquals(0, table.code(), table.err());
+        assertTrue(table.out().contains("adaptive") && table.out().contains("low") && table.out().contains("high"),
+                table.out());
+    }
 }

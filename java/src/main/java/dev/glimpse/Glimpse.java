@@ -1,6 +1,5 @@
 package dev.glimpse;
 
-import dev.glimpse.backend.Backend;
 import dev.glimpse.backend.Backends;
 import dev.glimpse.image.ImageDecoder;
 import dev.glimpse.image.RgbImage;
@@ -26,11 +25,9 @@ import java.util.List;
 public final class Glimpse implements AutoCloseable {
 
     private final Model model;
-    private final Backend backend;
 
-    private Glimpse(Model model, Backend backend) {
+    private Glimpse(Model model) {
         this.model = model;
-        this.backend = backend;
     }
 
     /** Loads a checkpoint on the CPU with all cores. */
@@ -40,13 +37,7 @@ public final class Glimpse implements AutoCloseable {
 
     /** Loads a checkpoint on a device ("cpu", "cuda", "auto") with the given CPU threads (≤ 0: all). */
     public static Glimpse load(Path modelDir, String device, int threads) {
-        Backend backend = Backends.open(device, threads);
-        try {
-            return new Glimpse(Model.load(modelDir, backend, LoadProgress.stderrBar()), backend);
-        } catch (RuntimeException e) {
-            backend.close();
-            throw e;
-        }
+        return new Glimpse(Model.loadOwning(modelDir, Backends.open(device, threads), LoadProgress.stderrBar()));
     }
 
     public AskTrace ask(Path image, String question, AskOptions options) {
@@ -65,6 +56,5 @@ public final class Glimpse implements AutoCloseable {
     @Override
     public void close() {
         model.close();
-        backend.close();
     }
 }

@@ -63,12 +63,13 @@ final class AskCommand implements Callable<Integer> {
         } catch (IllegalArgumentException e) {
             throw new Cli.UsageError(e.getMessage());
         }
+        Cli.requireWritableParent(saveKv, "--save-kv");
         List<RgbImage> decoded = new ArrayList<>();
         for (Path image : images) {
             decoded.add(new ImageDecoder().decode(image));
         }
         PrintStream out = System.out;
-        try (Model model = modelOptions.load(); var backend = model.backend()) {
+        try (Model model = modelOptions.load()) {
             var stream = new Object() {
                 dev.glimpse.tokenizer.Tokenizer.StreamDecoder decoder = model.tokenizer().streamDecoder(true);
             };

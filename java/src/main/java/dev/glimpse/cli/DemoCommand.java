@@ -38,8 +38,7 @@ final class DemoCommand implements Callable<Integer> {
             TinyCheckpoint.write(modelDir, TinyCheckpoint.Spec.demo());
         }
         List<String> prompts = List.of("What is adaptive resolution?", "数一数：一、二、三", "Write a haiku about KV caches 🚀");
-        try (Model model = Model.load(modelDir, Backends.open("cpu", 0), LoadProgress.NONE);
-                var backend = model.backend()) {
+        try (Model model = Model.loadOwning(modelDir, Backends.open("cpu", 0), LoadProgress.NONE)) {
             System.out.println("model: " + modelDir + " (random weights: the text is noise, the pipeline is real)");
             for (String prompt : prompts) {
                 String text = new ChatFormat().render(List.of(Message.user(prompt)), List.of(), true);

@@ -32,11 +32,11 @@ final class EmbedCommand implements Callable<Integer> {
         for (Path image : images) {
             decoded.add(new ImageDecoder().decode(image));
         }
-        try (Model model = modelOptions.load(); var backend = model.backend()) {
+        try (Model model = modelOptions.load()) {
             VisualInput input = VisualInput.encode(model, decoded);
             int hidden = model.config().text().hiddenSize();
             float[] rows = new float[input.visualTokens() * hidden];
-            backend.read(input.embeds(), rows);
+            model.backend().read(input.embeds(), rows);
             Npy.write(out, rows, input.visualTokens(), hidden);
             System.err.printf("wrote %s: %d tokens × %d (grids %s), preprocess %.1f ms, vision %.1f ms%n", out,
                     input.visualTokens(), hidden,

@@ -17,13 +17,13 @@ import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /** Accuracy, resize ratio, visual tokens and time of each policy over a jsonl set. */
-@Command(name = "eval", description = "Evaluate policies on a jsonl set ({image, question, answer, kind?} per line).")
+@Command(name = "eval", description = "Evaluate policies on a jsonl set ({image, question, answer, kind?} per line); with no flags, the built-in model on the built-in split.")
 final class EvalCommand implements Callable<Integer> {
 
     @Mixin
     ModelOptions modelOptions;
 
-    @Option(names = "--data", required = true, paramLabel = "FILE.jsonl", description = "The evaluation set.")
+    @Option(names = "--data", paramLabel = "FILE.jsonl", description = "The evaluation set (default: the built-in split data/minivt/seed1).")
     Path data;
 
     @Option(names = "--policy", paramLabel = "adaptive|low|high", description = "One policy (default: low, high and adaptive).")
@@ -46,9 +46,12 @@ final class EvalCommand implements Callable<Integer> {
         } catch (IllegalArgumentException e) {
             throw new Cli.UsageError(e.getMessage());
         }
-        List<EvalItem> items = EvalItem.readJsonl(data);
+        if (modelOptions.model == null) {
+            modelOptions.model = BuiltIn.model();
+        }
+        List<EvalItem> items = EvalItem.readJsonl(data != null ? data : BuiltIn.evalSplit());
         List<Evaluation.Result> results = new ArrayList<>();
-        try (Model model = modelOptions.load(); var backend = model.backend()) {
+        try (Model model = modelOptions.load()) {
             for (Policy p : policies) {
                 AskOptions options = new AskOptions(p, maxNewTokens, SamplingOptions.GREEDY, false, false,
                         modelOptions.contextTokens, null, false);
@@ -68,6 +71,7 @@ final class EvalCommand implements Callable<Integer> {
                 m.put("visual_tokens", r.visualTokens());
                 m.put("total_ms", Trace.ms(r.totalNanos()));
                 m.put("item_ms", r.itemNanos().stream().map(Trace::ms).toList());
+                m.put("failures", r.failures());
                 rows.add(m);
             }
             System.out.println(Trace.toJson(Map.of("policies", rows)));

@@ -48,8 +48,10 @@ final class GenerateCommand implements Callable<Integer> {
         if (maxNewTokens < 1) {
             throw new Cli.UsageError("--max-new-tokens must be ≥ 1, got " + maxNewTokens);
         }
+        var samplingOptions = sampling.options();
+        Cli.requireWritableParent(saveKv, "--save-kv");
         long start = System.nanoTime();
-        try (Model model = modelOptions.load(); var backend = model.backend()) {
+        try (Model model = modelOptions.load()) {
             Tokenizer tokenizer = model.tokenizer();
             Session session;
             String text;
@@ -68,7 +70,7 @@ final class GenerateCommand implements Callable<Integer> {
             int[] ids = tokenizer.encode(text);
             PrintStream out = System.out;
             var stream = tokenizer.streamDecoder(true);
-            Round round = session.run(ids, List.of(), null, maxNewTokens, sampling.options(), id -> {
+            Round round = session.run(ids, List.of(), null, maxNewTokens, samplingOptions, id -> {
                 if (!json) {
                     out.print(stream.push(id));
                     out.flush();
@@ -78,6 +80,7 @@ final class GenerateCommand implements Callable<Integer> {
             if (saveKv != null) {
                 KvSnapshot.save(session, saveKv);
             }
+            session.close();
             if (json) {
                 var trace = Trace.round(round, answer, List.of(), 0, 0, 0);
                 trace.put("total_ms", Trace.ms(System.nanoTime() - start));

@@ -1,6 +1,5 @@
 package dev.glimpse.cli;
 
-import dev.glimpse.backend.Backend;
 import dev.glimpse.backend.Backends;
 import dev.glimpse.io.LoadProgress;
 import dev.glimpse.model.Model;
@@ -10,7 +9,7 @@ import picocli.CommandLine.Option;
 /** Options every command that runs a model shares. */
 final class ModelOptions {
 
-    @Option(names = "--model", required = true, paramLabel = "DIR", description = "Checkpoint directory (config.json, *.safetensors, tokenizer.json).")
+    @Option(names = "--model", paramLabel = "DIR", description = "Checkpoint directory (config.json, *.safetensors, tokenizer.json).")
     Path model;
 
     @Option(names = "--device", defaultValue = "auto", paramLabel = "cpu|cuda|auto", description = "Where to compute (default: ${DEFAULT-VALUE}).")
@@ -22,13 +21,23 @@ final class ModelOptions {
     @Option(names = "--ctx", defaultValue = "0", paramLabel = "TOKENS", description = "KV-cache capacity per conversation (default: 8192 or the model's max_position_embeddings if smaller).")
     int contextTokens;
 
+    /** Loads the model after checking the flags that need no model (bad usage exits 2 before any loading). */
     Model load() {
-        Backend backend = Backends.open(device, threads);
-        try {
-            return Model.load(model, backend, LoadProgress.stderrBar());
-        } catch (RuntimeException e) {
-            backend.close();
-            throw e;
+        if (model == null) {
+            throw new Cli.UsageError("--model DIR is required (a checkpoint folder)");
         }
+        if (!java.util.List.of("cpu", "cuda", "auto").contains(device)) {
+            throw new Cli.UsageError("--device must be cpu, cuda or auto, got '" + device + "'");
+        }
+        if (contextTokens < 0) {
+            throw new Cli.UsageError("--ctx must be positive, got " + contextTokens);
+        }
+        Model loaded = Model.loadOwning(model, Backends.open(device, threads), LoadProgress.stderrBar());
+        int max = loaded.config().text().maxPositionEmbeddings();
+        if (max > 0 && contextTokens > max) {
+            loaded.close();
+            throw new Cli.UsageError("--ctx " + contextTokens + " exceeds the model's max_position_embeddings " + max);
+        }
+        return loaded;
     }
 }

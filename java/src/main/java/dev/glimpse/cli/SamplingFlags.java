@@ -21,7 +21,12 @@ final class SamplingFlags {
     @Option(names = "--seed", defaultValue = "0", description = "Random seed for sampling.")
     long seed;
 
+    /** The options, or a usage error naming the bad flag. */
     SamplingOptions options() {
-        return new SamplingOptions(temperature, topK, topP, repetitionPenalty, seed);
+        try {
+            return new SamplingOptions(temperature, topK, topP, repetitionPenalty, seed);
+        } catch (IllegalArgumentException e) {
+            throw new Cli.UsageError(e.getMessage());
+        }
     }
 }

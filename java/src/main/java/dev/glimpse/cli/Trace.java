@@ -34,7 +34,7 @@ final class Trace {
         m.put("visual_tokens", visualTokens);
         m.put("prefill_tokens", round.prefillTokens());
         m.put("reused_tokens", round.reusedTokens());
-        m.put("decode_tokens", round.generatedIds().length);
+        m.put("decode_tokens", round.decodedTokens());
         m.put("stop_reason", round.stopReason());
         Map<String, Object> timings = new LinkedHashMap<>();
         timings.put("preprocess", ms(preprocessNanos));

@@ -21,6 +21,7 @@ public final class Session implements AutoCloseable {
     private int[] history = new int[64];
     private int nextPosition;
     private int pending = -1;
+    private Sampler sampler;
 
     public Session(Model model, int contextTokens) {
         this.model = model;
@@ -87,7 +88,13 @@ public final class Session implements AutoCloseable {
         int reused = cache.length();
         MRope.Positions positions = MRope.ropeIndex(ids, model.config().imageTokenId(), gridsThw,
                 model.config().vision() == null ? 2 : model.config().vision().spatialMergeSize(), nextPosition);
-        Sampler sampler = new Sampler(sampling, model.config().text().vocabSize());
+        if (sampler == null || !sampler.options().equals(sampling)) {
+            // The repetition penalty covers the whole conversation, earlier rounds included.
+            sampler = new Sampler(sampling, model.config().text().vocabSize());
+            for (int id : cachedTokens()) {
+                sampler.observe(id);
+            }
+        }
         for (int id : ids) {
             sampler.observe(id);
         }

@@ -7,7 +7,7 @@ import dev.glimpse.tensor.Tensor;
  * The Qwen2 text decoder of Qwen2.5-VL (SPEC §4), written once against {@link Backend}. Tokens go
  * through in chunks of at most {@link #chunkSize()} rows; every buffer is allocated once here.
  */
-public final class Decoder {
+public final class Decoder implements AutoCloseable {
 
     private final TextConfig config;
     private final DecoderWeights weights;
@@ -33,6 +33,10 @@ public final class Decoder {
     private final float[] cosHost;
     private final float[] sinHost;
     private final float[] logitsHost;
+    private final int[] stepId = new int[1];
+    private final int[][] stepPosition = new int[3][1];
+    private final float[] stepCos;
+    private final float[] stepSin;
 
     public Decoder(TextConfig config, DecoderWeights weights, Backend backend, int imageTokenId, int chunkSize) {
         this.config = config;
@@ -61,6 +65,16 @@ public final class Decoder {
         cosHost = new float[chunk * config.headDim()];
         sinHost = new float[chunk * config.headDim()];
         logitsHost = new float[config.vocabSize()];
+        stepCos = new float[config.headDim()];
+        stepSin = new float[config.headDim()];
+    }
+
+    /** Frees the work buffers. */
+    @Override
+    public void close() {
+        for (Tensor t : new Tensor[] {x, normed, q, k, v, attn, proj, gate, up, cos, sin, lastNormed, logits}) {
+            backend.release(t);
+        }
     }
 
     public TextConfig config() {
@@ -103,7 +117,11 @@ public final class Decoder {
 
     /** One decode step: the token at the given rope position (same on all three axes). */
     public float[] step(int id, int position, KvCache cache) {
-        return forward(new int[] {id}, new int[][] {{position}, {position}, {position}}, null, cache);
+        stepId[0] = id;
+        for (int[] axis : stepPosition) {
+            axis[0] = position;
+        }
+        return forward(stepId, stepPosition, null, cache);
     }
 
     private int lastRow(int total) {
@@ -123,8 +141,7 @@ public final class Decoder {
 
     /** Embeds ids[from, from+n) into x, swapping image-pad rows for vision rows; returns the new pad cursor. */
     private int embedChunk(int[] ids, int from, int n, Tensor imageEmbeds, int padCursor) {
-        int[] chunkIds = new int[n];
-        System.arraycopy(ids, from, chunkIds, 0, n);
+        int[] chunkIds = from == 0 && n == ids.length ? ids : java.util.Arrays.copyOfRange(ids, from, from + n);
         Tensor rows = x.rows(0, n);
         backend.embed(rows, weights.embedTokens(), chunkIds);
         for (int i = 0; i < n; ) {
@@ -144,10 +161,12 @@ public final class Decoder {
     }
 
     private void runLayers(int[][] positions, int from, int n, KvCache cache) {
-        rope.tables(positions, from, n, cosHost, sinHost);
-        int tableLen = n * config.headDim();
-        backend.write(cos.rows(0, n), java.util.Arrays.copyOf(cosHost, tableLen));
-        backend.write(sin.rows(0, n), java.util.Arrays.copyOf(sinHost, tableLen));
+        // Decode steps reuse one-row tables; prefill chunks copy theirs (not per token).
+        float[] cosRows = n == 1 ? stepCos : n == chunk ? cosHost : new float[n * config.headDim()];
+        float[] sinRows = n == 1 ? stepSin : n == chunk ? sinHost : new float[n * config.headDim()];
+        rope.tables(positions, from, n, cosRows, sinRows);
+        backend.write(cos.rows(0, n), cosRows);
+        backend.write(sin.rows(0, n), sinRows);
         Tensor xs = x.rows(0, n);
         Tensor ns = normed.rows(0, n);
         Tensor qs = q.rows(0, n);

@@ -40,8 +40,8 @@ public record DecoderWeights(Tensor embedTokens, List<Layer> layers, Tensor norm
         }).toList();
         Tensor norm = loader.get("model.norm.weight", h);
         // Tied models (Qwen2.5-VL-3B) may omit lm_head.weight: the embedding matrix serves as the head.
-        boolean hasHead = checkpoint.find("lm_head.weight").isPresent();
-        Tensor head = hasHead && !c.tieWordEmbeddings() ? loader.get("lm_head.weight", c.vocabSize(), h) : embed;
+        // An untied model without one is a broken checkpoint: loader.get names the missing tensor.
+        Tensor head = c.tieWordEmbeddings() ? embed : loader.get("lm_head.weight", c.vocabSize(), h);
         return new DecoderWeights(embed, layers, norm, head);
     }
 

@@ -16,6 +16,7 @@ public final class KvCache implements AutoCloseable {
     private final int rowFloats;
     private final Backend backend;
     private int length;
+    private boolean closed;
 
     public KvCache(Backend backend, TextConfig config, int capacity) {
         this.backend = backend;
@@ -78,11 +79,12 @@ public final class KvCache implements AutoCloseable {
             throw new IllegalArgumentException("evict [" + from + ", " + (from + count) + ") outside cache of " + length);
         }
         int tail = length - from - count;
-        for (int l = 0; l < keys.length; l++) {
-            // Row-by-row forward copy keeps overlapping ranges safe.
-            for (int r = 0; r < tail; r++) {
-                backend.copy(keys[l].rows(from + r, 1), keys[l].rows(from + count + r, 1));
-                backend.copy(values[l].rows(from + r, 1), values[l].rows(from + count + r, 1));
+        // Move the tail down in blocks of at most `count` rows: each block's source and target never overlap.
+        for (int moved = 0; moved < tail; moved += count) {
+            int rows = Math.min(count, tail - moved);
+            for (int l = 0; l < keys.length; l++) {
+                backend.copy(keys[l].rows(from + moved, rows), keys[l].rows(from + count + moved, rows));
+                backend.copy(values[l].rows(from + moved, rows), values[l].rows(from + count + moved, rows));
             }
         }
         length -= count;
@@ -91,6 +93,10 @@ public final class KvCache implements AutoCloseable {
     /** Frees the cache's memory. */
     @Override
     public void close() {
+        if (closed) {
+            return;
+        }
+        closed = true;
         for (int l = 0; l < keys.length; l++) {
             backend.release(keys[l]);
             backend.release(values[l]);

@@ -11,7 +11,11 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 
-/** A loaded Qwen2.5-VL checkpoint: config, tokenizer and weights resident on one backend. */
+/**
+ * A loaded Qwen2.5-VL checkpoint: config, tokenizer and weights resident on one backend. The decoder
+ * and vision buffers are shared by every conversation, so a Model runs one step at a time: use it
+ * from one thread (one Model per thread for parallel work).
+ */
 public final class Model implements AutoCloseable {
 
     /** Prefill chunk: tokens processed together by one pass of the decoder's buffers. */
@@ -24,6 +28,7 @@ public final class Model implements AutoCloseable {
     private final Decoder decoder;
     private final VisionEncoder vision;
     private final Scratch scratch;
+    private boolean ownsBackend;
 
     private Model(Checkpoint checkpoint, Tokenizer tokenizer, Backend backend, Decoder decoder, VisionEncoder vision) {
         this.checkpoint = checkpoint;
@@ -35,7 +40,12 @@ public final class Model implements AutoCloseable {
         this.scratch = new Scratch(backend);
     }
 
+    /** Loads a checkpoint onto a backend that stays the caller's (close the model, then the backend). */
     public static Model load(Path dir, Backend backend, LoadProgress progress) {
+        if (!Files.isDirectory(dir)) {
+            throw new CheckpointException("--model " + dir + " is not a directory (give the checkpoint's folder, "
+                    + "holding config.json, *.safetensors and tokenizer.json)");
+        }
         Path tokenizerFile = dir.resolve("tokenizer.json");
         if (!Files.isRegularFile(tokenizerFile)) {
             throw new CheckpointException("model directory " + dir + " has no tokenizer.json");
@@ -119,8 +129,30 @@ public final class Model implements AutoCloseable {
         return new KvCache(backend, config.text(), contextTokens);
     }
 
+    /** Loads a checkpoint onto a backend the model then owns: closing the model closes the backend. */
+    public static Model loadOwning(Path dir, Backend backend, LoadProgress progress) {
+        Model model;
+        try {
+            model = load(dir, backend, progress);
+        } catch (RuntimeException e) {
+            backend.close();
+            throw e;
+        }
+        model.ownsBackend = true;
+        return model;
+    }
+
+    /** Frees the work buffers and unmaps the checkpoint; closes the backend too when the model owns it. */
     @Override
     public void close() {
+        scratch.close();
+        decoder.close();
+        if (vision != null) {
+            vision.close();
+        }
         checkpoint.close();
+        if (ownsBackend) {
+            backend.close();
+        }
     }
 }

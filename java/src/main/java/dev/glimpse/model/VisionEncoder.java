@@ -10,7 +10,7 @@ import java.util.List;
  * attention blocks, patch merger. Images are encoded one at a time (attention never crosses images,
  * every other op is per row), so several images equal one batched call.
  */
-public final class VisionEncoder {
+public final class VisionEncoder implements AutoCloseable {
 
     /** One image's patches: rows of pixel_values in Qwen's order and the {t, h, w} patch grid. */
     public record Patches(float[] pixelValues, int gridT, int gridH, int gridW) {
@@ -157,6 +157,12 @@ public final class VisionEncoder {
                 backend.copy(out.rows(at + windows.order()[i], 1), merged.rows(at + i, 1));
             }
         }
+    }
+
+    /** Frees the work buffers. */
+    @Override
+    public void close() {
+        scratch.close();
     }
 
     private boolean isFullAttention(int block) {

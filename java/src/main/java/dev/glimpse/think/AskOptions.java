@@ -22,8 +22,9 @@ public record AskOptions(Policy policy, int maxNewTokens, SamplingOptions sampli
         if (maxNewTokens < 1) {
             throw new IllegalArgumentException("--max-new-tokens must be ≥ 1, got " + maxNewTokens);
         }
-        if (policy == Policy.HIGH && (forceResize || evictLowRes)) {
-            throw new IllegalArgumentException("--force-resize and --evict-lowres need a two-round policy (adaptive)");
+        if (policy != Policy.ADAPTIVE && (forceResize || evictLowRes || measureReprefill)) {
+            throw new IllegalArgumentException(
+                    "--force-resize, --evict-lowres and --measure-reprefill need the two-round policy (adaptive)");
         }
     }
 }

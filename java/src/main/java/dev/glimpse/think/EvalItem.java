@@ -40,7 +40,11 @@ public record EvalItem(Path image, String question, String answer, String kind) 
                     throw new IOException(file + " line " + (i + 1) + ": missing string field \"" + key + "\"");
                 }
             }
-            items.add(new EvalItem(base.resolve(n.get("image").asText()), n.get("question").asText(),
+            Path image = base.resolve(n.get("image").asText());
+            if (!Files.isRegularFile(image)) {
+                throw new IOException(file + " line " + (i + 1) + ": image " + image + " does not exist");
+            }
+            items.add(new EvalItem(image, n.get("question").asText(),
                     n.get("answer").asText(), n.path("kind").isTextual() ? n.get("kind").asText() : null));
         }
         if (items.isEmpty()) {

@@ -15,7 +15,7 @@ public final class Evaluation {
 
     /** The figures of one policy over a set. */
     public record Result(Policy policy, int items, int correct, Map<String, int[]> byKind, int resized,
-            long visualTokens, long totalNanos, List<Long> itemNanos) {
+            long visualTokens, long totalNanos, List<Long> itemNanos, List<String> failures) {
 
         public double accuracy() {
             return items == 0 ? 0 : correct / (double) items;
@@ -50,11 +50,22 @@ public final class Evaluation {
         long tokens = 0;
         Map<String, int[]> byKind = new TreeMap<>();
         List<Long> times = new ArrayList<>();
+        List<String> failures = new ArrayList<>();
         long start = System.nanoTime();
         for (int i = 0; i < items.size(); i++) {
             EvalItem item = items.get(i);
-            RgbImage image = new ImageDecoder().decode(item.image());
-            AskTrace trace = think.ask(List.of(image), item.question(), options, id -> { });
+            AskTrace trace;
+            try {
+                RgbImage image = new ImageDecoder().decode(item.image());
+                trace = think.ask(List.of(image), item.question(), options, id -> { });
+            } catch (RuntimeException e) {
+                // One broken item (unreadable image, context overflow) counts as wrong; the run goes on.
+                failures.add("item " + (i + 1) + " (" + item.image().getFileName() + "): " + e.getMessage());
+                if (item.kind() != null) {
+                    byKind.computeIfAbsent(item.kind(), x -> new int[3])[1]++;
+                }
+                continue;
+            }
             boolean ok = item.correct(trace.answer());
             correct += ok ? 1 : 0;
             resized += trace.resizeRequested() ? 1 : 0;
@@ -74,7 +85,10 @@ public final class Evaluation {
         if (progress != null) {
             progress.println();
         }
+        if (progress != null) {
+            failures.forEach(f -> progress.println("eval: failed, counted wrong: " + f));
+        }
         return new Result(options.policy(), items.size(), correct, byKind, resized, tokens, System.nanoTime() - start,
-                List.copyOf(times));
+                List.copyOf(times), List.copyOf(failures));
     }
 }

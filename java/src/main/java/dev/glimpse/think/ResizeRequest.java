@@ -1,5 +1,6 @@
 package dev.glimpse.think;
 
+import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.util.ArrayList;
@@ -19,7 +20,8 @@ public record ResizeRequest(Kind kind, String error) {
 
     private static final Pattern CALL = Pattern.compile("<tool_call>(.*?)</tool_call>", Pattern.DOTALL);
     private static final Pattern OBJECT = Pattern.compile("\\{.*?\\}\\}");
-    private static final ObjectMapper JSON = new ObjectMapper();
+    /** Trailing text after the object fails, as Python's json.loads does ("Extra data"). */
+    private static final ObjectMapper JSON = new ObjectMapper().enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
 
     public static ResizeRequest detect(String roundText) {
         Matcher call = CALL.matcher(roundText);

@@ -92,8 +92,8 @@ public final class VisionThink {
         if (options.policy() == Policy.LOW || request.kind() == ResizeRequest.Kind.NONE) {
             return finish(session, options, rounds, resize, false, notes, 0, -1, start);
         }
-        if (first.hitBudget()) {
-            // VISIONTHINK.md: a round cut by its budget ends with <|im_end|> before the conversation goes on.
+        if (session.pendingToken() >= 0 && session.pendingToken() != imEnd(tokenizer)) {
+            // VISIONTHINK.md: round 1 ends with <|im_end|> (a budget cut, or the other EOS id, is replaced).
             session.replacePending(imEnd(tokenizer));
         }
         long evicted = 0;

@@ -119,6 +119,25 @@ class CliTest {
         assertEquals(2, run("generate", "--model", Fixtures.checkpoint("text-f32").toString(), "--prompt", "hi",
                 "--max-new-tokens", "0").code());
         assertEquals(2, run("ask", "--model", "x", "--image", "y", "--policy", "sideways", "q").code());
+        String model = Fixtures.checkpoint("text-f32").toString();
+        assertEquals(2, run("generate", "--model", model, "--prompt", "hi", "--temperature", "-1").code());
+        assertEquals(2, run("generate", "--model", model, "--prompt", "hi", "--device", "tpu").code());
+        assertEquals(2, run("generate", "--model", model, "--prompt", "hi", "--ctx", "99999").code(),
+                "above max_position_embeddings 4096");
+        assertEquals(2, run("generate", "--model", model, "--prompt", "hi", "--save-kv", "/nonexistent/dir/a.kv").code());
+        assertEquals(2, run("ask", "--model", model, "--image", "y", "--policy", "low", "--force-resize", "q").code());
+    }
+
+    @Test
+    void missingFilesAreNamed() {
+        Result r = run("generate", "--model", Fixtures.checkpoint("text-f32").toString(), "--prompt", "hi",
+                "--load-kv", "/nonexistent/conversation.kv");
+        assertEquals(1, r.code());
+        assertTrue(r.err().contains("/nonexistent/conversation.kv") && r.err().contains("no such file"), r.err());
+        Result notDir = run("generate", "--model", Fixtures.checkpoint("text-f32").resolve("config.json").toString(),
+                "--prompt", "hi");
+        assertEquals(1, notDir.code());
+        assertTrue(notDir.err().contains("not a directory"), notDir.err());
     }
 
     @Test

@@ -74,4 +74,13 @@ class SamplerTest {
         assertThrows(IllegalArgumentException.class, () -> new SamplingOptions(1f, 0, 0f, 1f, 0));
         assertThrows(IllegalArgumentException.class, () -> new SamplingOptions(1f, -2, 1f, 1f, 0));
     }
+
+    /** A vanishing temperature must behave like greedy, never like "anything" (no overflow to NaN). */
+    @Test
+    void tinyTemperatureIsGreedy() {
+        float[] logits = {10f, 9f, -5f, 0f, 3f};
+        assertEquals(0, new Sampler(new SamplingOptions(1e-38f, 0, 1f, 1f, 1), 5).sample(logits.clone()));
+        assertEquals(0, new Sampler(new SamplingOptions(1e-38f, 2, 1f, 1f, 1), 5).sample(logits.clone()));
+        assertEquals(1, Sampler.argmax(new float[] {Float.NaN, 2f, 1f}, 3), "NaN never wins");
+    }
 }

@@ -30,6 +30,8 @@ class EvalItemTest {
     @Test
     void linesAreReadRelativeToTheFileAndCheckedField(@TempDir Path dir) throws IOException {
         Path f = dir.resolve("set.jsonl");
+        Files.createDirectories(dir.resolve("img"));
+        Files.write(dir.resolve("img/a.png"), new byte[] {1});
         Files.writeString(f, "{\"image\": \"img/a.png\", \"question\": \"q\", \"answer\": \"a\", \"kind\": \"fine\"}\n\n");
         EvalItem only = EvalItem.readJsonl(f).getFirst();
         assertEquals(dir.resolve("img/a.png").toAbsolutePath(), only.image());
@@ -39,5 +41,8 @@ class EvalItemTest {
         assertTrue(missing.getMessage().contains("line 1") && missing.getMessage().contains("question"), missing.getMessage());
         Files.writeString(f, "{not json\n");
         assertThrows(IOException.class, () -> EvalItem.readJsonl(f));
+        Files.writeString(f, "{\"image\": \"gone.png\", \"question\": \"q\", \"answer\": \"a\"}\n");
+        IOException gone = assertThrows(IOException.class, () -> EvalItem.readJsonl(f));
+        assertTrue(gone.getMessage().contains("gone.png"), gone.getMessage());
     }
 }

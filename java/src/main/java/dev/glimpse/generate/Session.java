@@ -1,6 +1,7 @@
 package dev.glimpse.generate;
 
 import dev.glimpse.model.ContextOverflowException;
+import dev.glimpse.model.Decoder;
 import dev.glimpse.model.KvCache;
 import dev.glimpse.model.MRope;
 import dev.glimpse.model.Model;
@@ -64,15 +65,19 @@ public final class Session {
         for (int id : ids) {
             sampler.observe(id);
         }
+        // Plain greedy needs only the argmax, which the backend finds where the logits are.
+        boolean argmaxOnBackend = sampling.greedy() && sampling.repetitionPenalty() == 1f;
+        Decoder decoder = model.decoder();
         long t0 = System.nanoTime();
-        float[] logits = model.decoder().forward(ids, positions.axes(), imageEmbeds, cache);
+        int next = argmaxOnBackend ? decoder.forwardArgmax(ids, positions.axes(), imageEmbeds, cache)
+                : sampler.sample(decoder.forward(ids, positions.axes(), imageEmbeds, cache));
         nextPosition = positions.next();
         long t1 = System.nanoTime();
         int[] generated = new int[Math.max(0, maxNewTokens)];
         int count = 0;
         String reason = "length";
         while (count < maxNewTokens) {
-            int token = sampler.sample(logits);
+            int token = next;
             sampler.observe(token);
             generated[count++] = token;
             pending = token;
@@ -88,7 +93,8 @@ public final class Session {
                 reason = "context";
                 break;
             }
-            logits = model.decoder().step(token, nextPosition++, cache);
+            next = argmaxOnBackend ? decoder.stepArgmax(token, nextPosition++, cache)
+                    : sampler.sample(decoder.step(token, nextPosition++, cache));
             pending = -1;
         }
         long t2 = System.nanoTime();

@@ -305,7 +305,7 @@ final class GpuTimings {
                 }
                 gpu.rmsNorm(h, x, norm, 1e-6f);
                 gpu.matmul(logits, h, lmHead, null);
-                token[0] = gpu.argmax(logits)[0];
+                token[0] = gpu.argmax(logits);
             };
             int tokens = 16;
             for (int i = 0; i < 3; i++) {

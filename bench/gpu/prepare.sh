@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Fills bench/gpu/carry/ (git-ignored) with what run.sh needs on the GPU machine: the engine jar
-# with the full fatbin (sm_80/86/89/90 + PTX), the ptxas report, and the carried JDK.
+# with the full fatbin (sm_80/86/89/90 + PTX), the Jackson jars its manifest names under lib/ (the
+# end-to-end part reads and writes config.json; OpenCV stays behind), the ptxas report, and the
+# carried JDK.
 # Run on the build machine (nvcc needed, no GPU needed) before the device call.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
@@ -14,6 +16,9 @@ if ! unzip -l "$root/java/target/glimpse.jar" | grep -q 'dev/glimpse/backend/cud
 fi
 mkdir -p "$here/carry"
 cp "$root/java/target/glimpse.jar" "$here/carry/glimpse.jar"
+rm -rf "$here/carry/lib"
+mkdir -p "$here/carry/lib"
+cp "$root"/java/target/lib/jackson-*.jar "$here/carry/lib/"
 cp "$root/java/target/cuda/ptxas-report.txt" "$here/carry/ptxas-report.txt"
 [[ -f $here/carry/jdk.tar.xz ]] || "$here/make-jdk.sh"
 du -sh "$here/carry"

@@ -33,11 +33,13 @@ public final class CudaBackend implements Backend {
     private final String deviceName;
     private final MemorySegment module;
     private final Map<String, MemorySegment> functions = new HashMap<>();
+    private final Map<String, Integer> sharedAllowed = new HashMap<>();
     private final List<Long> allocations = new ArrayList<>();
     private final CudaKernels kernels;
     private MemorySegment staging;
     private MemorySegment scratch = MemorySegment.NULL;
     private MemorySegment ids = MemorySegment.NULL;
+    private MemorySegment activations = MemorySegment.NULL;  // x in bf16 for the tensor-core GEMM
     private boolean closed;
 
     /** True when a driver, a GPU and this build's kernels are all present. */
@@ -90,8 +92,11 @@ public final class CudaBackend implements Backend {
             throw e;
         }
         KernelRunner.Arguments arguments = new KernelRunner.Arguments(Arena.ofAuto());
-        kernels = new CudaKernels((name, launch, args) -> driver.launch(name, function(name), launch,
-                arguments.pack(name, args)));
+        int multiprocessors = thread.call(() -> driver.deviceAttribute(CudaDriver.ATTRIBUTE_MULTIPROCESSOR_COUNT, device));
+        int maxShared = thread.call(() -> driver.deviceAttribute(
+                CudaDriver.ATTRIBUTE_MAX_SHARED_MEMORY_PER_BLOCK_OPTIN, device));
+        kernels = new CudaKernels((name, launch, args) -> driver.launch(name, function(name, launch.sharedBytes()),
+                launch, arguments.pack(name, args)), multiprocessors, maxShared);
     }
 
     private static byte[] readFatbin() {
@@ -106,8 +111,14 @@ public final class CudaBackend implements Backend {
         }
     }
 
-    private MemorySegment function(String name) {
-        return functions.computeIfAbsent(name, n -> driver.function(module, n));
+    /** The kernel, opted in (once) to the dynamic shared memory this launch asks for beyond the default. */
+    private MemorySegment function(String name, int sharedBytes) {
+        MemorySegment function = functions.computeIfAbsent(name, n -> driver.function(module, n));
+        if (sharedBytes > Launch.DEFAULT_SHARED_BYTES && sharedAllowed.getOrDefault(name, 0) < sharedBytes) {
+            driver.allowDynamicShared(name, function, sharedBytes);
+            sharedAllowed.put(name, sharedBytes);
+        }
+        return function;
     }
 
     @Override
@@ -278,7 +289,22 @@ public final class CudaBackend implements Backend {
             throw new IllegalArgumentException("matmul: " + out + " = " + x + " · " + w + "ᵀ has mismatched shapes");
         }
         thread.post(() -> kernels.matmul(out.data(), x.data(), w.data(), w.dtype(),
-                bias == null ? MemorySegment.NULL : bias.data(), n, k, o));
+                bias == null ? MemorySegment.NULL : bias.data(), n, k, o,
+                n > 1 && w.dtype() == DType.BF16 ? activationScratch(CudaKernels.activationScratchBytes(n, k))
+                        : MemorySegment.NULL));
+    }
+
+    /** The bf16 activation buffer, grown (after the GPU is done with the old one) to at least bytes. */
+    MemorySegment activationScratch(long bytes) {
+        if (activations.byteSize() < bytes) {
+            if (activations != MemorySegment.NULL) {
+                driver.synchronize();  // a queued GEMM may still read the old buffer
+                allocations.remove(Long.valueOf(activations.address()));
+                driver.free(activations.address());
+            }
+            activations = allocateBytes(Math.max(bytes, 1L << 20));
+        }
+        return activations;
     }
 
     @Override

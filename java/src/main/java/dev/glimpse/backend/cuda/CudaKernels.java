@@ -25,10 +25,55 @@ public final class CudaKernels {
     static final int DECODE_CHUNK = 256;
     static final int RESAMPLE_THREADS = 256;
 
-    private final KernelRunner runner;
+    static final int GEMM_TC_THREADS = 256;
+    static final int GEMM_TC_DEPTH = 64;
+    static final int GEMM_TC_STAGES = 3;
 
+    /** The pipelined tensor-core GEMM's tile shapes (gemm_tc.cu), largest first. */
+    enum GemmTile {
+        T128x256(128, 256), T128x128(128, 128), T64x128(64, 128);
+
+        final int rows;
+        final int cols;
+
+        GemmTile(int rows, int cols) {
+            this.rows = rows;
+            this.cols = cols;
+        }
+
+        String kernel() {
+            return "gemm_tc_" + rows + "x" + cols;
+        }
+
+        int sharedBytes() {
+            return GEMM_TC_STAGES * (rows + cols) * GEMM_TC_DEPTH * 2;
+        }
+
+        long blocks(int n, int o) {
+            return Launch.blocks(o, cols) * Launch.blocks(n, rows);
+        }
+    }
+
+    /** The 8-byte-copy variant for weights whose rows are 8- but not 16-byte aligned (k % 8 == 4). */
+    static final String GEMM_TC_W8 = "gemm_tc_128x128_w8";
+
+    private final KernelRunner runner;
+    private final int multiprocessors;
+    private final int maxSharedBytes;
+
+    /** For the CPU shim: tile choices as on an H100 (132 SMs, 227 KiB of shared memory per block). */
     public CudaKernels(KernelRunner runner) {
+        this(runner, 132, Launch.MAX_SHARED_BYTES);
+    }
+
+    /**
+     * @param multiprocessors SMs of the GPU (the GEMM picks tiles that give every SM a block)
+     * @param maxSharedBytes  dynamic shared memory one block may opt into on this GPU
+     */
+    public CudaKernels(KernelRunner runner, int multiprocessors, int maxSharedBytes) {
         this.runner = runner;
+        this.multiprocessors = multiprocessors;
+        this.maxSharedBytes = Math.min(maxSharedBytes, Launch.MAX_SHARED_BYTES);
     }
 
     // ---- launch geometry ------------------------------------------------------------------
@@ -47,6 +92,20 @@ public final class CudaKernels {
 
     public static Launch gemmLaunch(int n, int o) {
         return Launch.of(Launch.blocks(o, GEMM_TILE), (int) Launch.blocks(n, GEMM_TILE), 1, GEMM_THREADS, 0);
+    }
+
+    public static Launch gemmTcLaunch(int n, int o, int rows, int cols, int sharedBytes) {
+        return Launch.of(Launch.blocks(o, cols), (int) Launch.blocks(n, rows), 1, GEMM_TC_THREADS, sharedBytes);
+    }
+
+    /** Row stride, in elements, of the bf16 copy of x the tensor-core GEMM reads (16-byte aligned rows). */
+    public static int bf16Stride(int k) {
+        return (k + 7) & ~7;
+    }
+
+    /** Bytes of device scratch {@link #matmul} needs for n rows of k activations. */
+    public static long activationScratchBytes(int n, int k) {
+        return (long) n * bf16Stride(k) * 2;
     }
 
     public static Launch gemvLaunch(int n, int o) {
@@ -96,14 +155,64 @@ public final class CudaKernels {
         runner.launch(kernel, embedLaunch(tokens, cols), out, table, ids, cols);
     }
 
-    /** out[n, o] = x[n, k] · w[o, k]ᵀ + bias (bias may be MemorySegment.NULL): GEMV for one row, else GEMM. */
+    /**
+     * out[n, o] = x[n, k] · w[o, k]ᵀ + bias (bias may be MemorySegment.NULL): GEMV for one row; for
+     * more, BF16 weights take the pipelined tensor-core GEMM (x rounded to bf16 into scratch, of
+     * {@link #activationScratchBytes} bytes) when their rows allow its copies, else the simple one.
+     */
     public void matmul(MemorySegment out, MemorySegment x, MemorySegment w, DType weightType, MemorySegment bias,
-            int n, int k, int o) {
+            int n, int k, int o, MemorySegment scratch) {
         if (n == 1) {
             gemv(out, x, w, weightType, bias, n, k, o);
+        } else if (weightType == DType.BF16) {
+            String kernel = tensorCoreKernel(n, k, o, w);
+            if (kernel != null) {
+                gemmTensorCores(kernel, out, x, scratch, w, bias, n, k, o);
+            } else {
+                gemm("gemm_bf16", out, x, w, bias, n, k, o);
+            }
         } else {
-            gemm(weightType == DType.BF16 ? "gemm_bf16" : gemmKernelFor(weightType), out, x, w, bias, n, k, o);
+            gemm(gemmKernelFor(weightType), out, x, w, bias, n, k, o);
         }
+    }
+
+    /**
+     * The gemm_tc kernel for this shape, or null when the weight rows do not allow 8-byte copies. The
+     * largest tile that still gives every SM a block (wave quantisation costs less than idle SMs).
+     */
+    String tensorCoreKernel(int n, int k, int o, MemorySegment w) {
+        if (k % 8 == 0 && w.address() % 16 == 0) {
+            GemmTile chosen = null;
+            for (GemmTile tile : GemmTile.values()) {
+                if (tile.sharedBytes() <= maxSharedBytes) {
+                    chosen = tile;
+                    if (tile.blocks(n, o) >= multiprocessors) {
+                        break;
+                    }
+                }
+            }
+            if (chosen != null) {
+                return chosen.kernel();
+            }
+        }
+        if (k % 4 == 0 && w.address() % 8 == 0 && GemmTile.T128x128.sharedBytes() <= maxSharedBytes) {
+            return GEMM_TC_W8;
+        }
+        return null;
+    }
+
+    /** x to bf16 in scratch (rows {@link #bf16Stride} apart), then the named gemm_tc kernel. */
+    public void gemmTensorCores(String kernel, MemorySegment out, MemorySegment x, MemorySegment scratch,
+            MemorySegment w, MemorySegment bias, int n, int k, int o) {
+        int stride = bf16Stride(k);
+        if (scratch.byteSize() < activationScratchBytes(n, k)) {
+            throw new IllegalArgumentException("matmul: activation scratch of " + scratch.byteSize() + " bytes, needs "
+                    + activationScratchBytes(n, k));
+        }
+        runner.launch("convert_bf16", elementwise((long) n * stride / 4), scratch, x, n, k, stride);
+        GemmTile tile = kernel.equals(GEMM_TC_W8) ? GemmTile.T128x128 : GemmTile.valueOf("T" + kernel.substring(8));
+        runner.launch(kernel, gemmTcLaunch(n, o, tile.rows, tile.cols, tile.sharedBytes()), out, scratch, stride, w,
+                bias, n, k, o);
     }
 
     private static String gemmKernelFor(DType weightType) {

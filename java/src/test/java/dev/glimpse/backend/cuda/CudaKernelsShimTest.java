@@ -2,6 +2,8 @@ package dev.glimpse.backend.cuda;
 
 import static dev.glimpse.backend.cuda.ScalarOracles.relativeError;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -78,6 +80,57 @@ class CudaKernelsShimTest {
         checkGemm("gemm_bf16", 5, 37, 9, false);     // k % 8 != 0: element loads, one partial tile
     }
 
+    /** The pipelined tensor-core GEMM (mma, ldmatrix, cp.async emulated by the shim) on bf16-rounded x. */
+    private void checkTensorCoreGemm(String kernel, int n, int k, int o, boolean withBias) {
+        float[] x = ShimMemory.random(random, n * k);
+        float[] w = ShimMemory.bf16Exact(random, o * k);
+        float[] bias = withBias ? ShimMemory.random(random, o) : null;
+        float[] want = ScalarOracles.matmul(ScalarOracles.roundToBf16(x), w, bias, n, k, o);
+        MemorySegment out = memory.poisoned(n * o);
+        kernels.gemmTensorCores(kernel, out, memory.floats(x), memory.garbage(CudaKernels.activationScratchBytes(n, k)),
+                memory.bf16(w), withBias ? memory.floats(bias) : MemorySegment.NULL, n, k, o);
+        assertClose(kernel + " " + n + "x" + k + "x" + o, ShimMemory.read(out), want, F32_TOLERANCE);
+    }
+
+    @Test
+    void tensorCoreGemmTilesMatchOracle() {
+        checkTensorCoreGemm("gemm_tc_64x128", 70, 200, 130, true);      // tails in n, o and k (200 = 3 x 64 + 8)
+        checkTensorCoreGemm("gemm_tc_128x128", 130, 136, 260, false);   // three stages of the copy ring in use
+        checkTensorCoreGemm("gemm_tc_128x256", 129, 72, 257, true);     // o odd: element stores, no pairs
+        checkTensorCoreGemm("gemm_tc_128x128_w8", 60, 132, 150, true);  // k % 8 == 4: 8-byte weight copies
+    }
+
+    @Test
+    void matmulTakesTheTensorCoreGemmForBf16Batches() {
+        int n = 33;
+        int k = 96;
+        int o = 40;
+        float[] x = ShimMemory.random(random, n * k);
+        float[] w = ShimMemory.bf16Exact(random, o * k);
+        MemorySegment out = memory.poisoned(n * o);
+        kernels.matmul(out, memory.floats(x), memory.bf16(w), DType.BF16, MemorySegment.NULL, n, k, o,
+                memory.garbage(CudaKernels.activationScratchBytes(n, k)));
+        assertClose("matmul BF16 n=33", ShimMemory.read(out),
+                ScalarOracles.matmul(ScalarOracles.roundToBf16(x), w, null, n, k, o), F32_TOLERANCE);
+    }
+
+    @Test
+    void tensorCoreTilesFillTheMultiprocessors() {
+        CudaKernels h100 = new CudaKernels(ShimRunner.load(), 132, 227 * 1024);
+        MemorySegment aligned = MemorySegment.ofAddress(1L << 20);
+        assertEquals("gemm_tc_128x256", h100.tensorCoreKernel(2048, 3584, 18944, aligned));
+        assertEquals("gemm_tc_128x256", h100.tensorCoreKernel(2048, 18944, 3584, aligned));  // 224 blocks
+        assertEquals("gemm_tc_128x128", h100.tensorCoreKernel(1024, 1280, 3420, aligned));   // 216 blocks
+        assertEquals("gemm_tc_64x128", h100.tensorCoreKernel(300, 18944, 3584, aligned));    // 140 blocks
+        assertEquals("gemm_tc_64x128", h100.tensorCoreKernel(2048, 3584, 512, aligned));     // the smallest
+        assertEquals("gemm_tc_128x128_w8", h100.tensorCoreKernel(1024, 3420, 1280, aligned));
+        assertEquals("gemm_tc_128x128_w8", h100.tensorCoreKernel(64, 64, 64, MemorySegment.ofAddress(8)));
+        assertNull(h100.tensorCoreKernel(64, 37, 64, aligned));
+        // sm_86 and sm_89 give a block at most 99 KiB: the 144 KiB tile is never chosen there.
+        CudaKernels ada = new CudaKernels(ShimRunner.load(), 128, 99 * 1024);
+        assertEquals("gemm_tc_128x128", ada.tensorCoreKernel(2048, 3584, 18944, aligned));
+    }
+
     @Test
     void gemmBf16SimtMatchesOracle() {
         checkGemm("gemm_bf16_simt", 66, 48, 65, true);
@@ -124,7 +177,8 @@ class CudaKernelsShimTest {
             float[] x = ShimMemory.random(random, n * k);
             float[] w = ShimMemory.random(random, o * k);
             MemorySegment out = memory.poisoned(n * o);
-            kernels.matmul(out, memory.floats(x), memory.floats(w), DType.F32, MemorySegment.NULL, n, k, o);
+            kernels.matmul(out, memory.floats(x), memory.floats(w), DType.F32, MemorySegment.NULL, n, k, o,
+                    MemorySegment.NULL);
             assertClose("matmul n=" + n, ShimMemory.read(out), ScalarOracles.matmul(x, w, null, n, k, o),
                     F32_TOLERANCE);
         }

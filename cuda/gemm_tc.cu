@@ -1,4 +1,5 @@
-// Matrix product for prefill on tensor cores, pipelined: out[r, j] = xb[r, :] . w[j, :] + bias[j].
+// Matrix product for prefill on tensor cores, pipelined: out[r, j] = xb[r, :] . w[j, :] + bias[j], or
+// with accumulate, out[r, j] += xb[r, :] . w[j, :] (the second term of split activations).
 // xb is x already rounded to bf16 by convert_bf16 (rows x_stride apart, x_stride a multiple of 8,
 // zeros past k); w is [o, k] BF16; out is [n, o] F32; fp32 accumulation.
 // A block computes a kRows x kCols tile of out with 8 warps (2 x 4, each (kRows/2) x (kCols/4)),
@@ -62,9 +63,9 @@ __device__ __forceinline__ void gemm_tc_load(bf16_t* xs, bf16_t* ws, const bf16_
 }
 
 template <int kRows, int kCols, int kWeightBytes>
-__device__ __forceinline__ void gemm_tc_tiles(float* __restrict__ out, const bf16_t* __restrict__ x, int x_stride,
+__device__ __forceinline__ void gemm_tc_tiles(float* out, const bf16_t* __restrict__ x, int x_stride,
                                               const bf16_t* __restrict__ w, const float* __restrict__ bias, int n,
-                                              int k, int o) {
+                                              int k, int o, int accumulate) {
     using namespace gemm_tc;
     constexpr int kWarpRows = kRows / 2;
     constexpr int kWarpCols = kCols / 4;
@@ -162,16 +163,17 @@ __device__ __forceinline__ void gemm_tc_tiles(float* __restrict__ out, const bf1
                     continue;
                 }
                 float* dst = out + static_cast<size_t>(r) * o + c;
-                const float v0 = acc[mi][ni][2 * half] + b0;
-                const float v1 = acc[mi][ni][2 * half + 1] + b1;
+                float v0 = acc[mi][ni][2 * half];
+                float v1 = acc[mi][ni][2 * half + 1];
                 if (pairs && c + 1 < o) {
-                    *reinterpret_cast<float2*>(dst) = float2{v0, v1};
+                    const float2 base = accumulate ? *reinterpret_cast<const float2*>(dst) : float2{b0, b1};
+                    *reinterpret_cast<float2*>(dst) = float2{v0 + base.x, v1 + base.y};
                 } else {
                     if (c < o) {
-                        dst[0] = v0;
+                        dst[0] = v0 + (accumulate ? dst[0] : b0);
                     }
                     if (c + 1 < o) {
-                        dst[1] = v1;
+                        dst[1] = v1 + (accumulate ? dst[1] : b1);
                     }
                 }
             }
@@ -181,9 +183,9 @@ __device__ __forceinline__ void gemm_tc_tiles(float* __restrict__ out, const bf1
 
 #define GLIMPSE_GEMM_TC(name, rows, cols, weight_bytes, min_blocks)                                               \
     extern "C" __global__ void __launch_bounds__(gemm_tc::kThreads, min_blocks)                                   \
-        name(float* __restrict__ out, const bf16_t* __restrict__ x, int x_stride, const bf16_t* __restrict__ w,    \
-             const float* __restrict__ bias, int n, int k, int o) {                                               \
-        gemm_tc_tiles<rows, cols, weight_bytes>(out, x, x_stride, w, bias, n, k, o);                              \
+        name(float* out, const bf16_t* __restrict__ x, int x_stride, const bf16_t* __restrict__ w,                \
+             const float* __restrict__ bias, int n, int k, int o, int accumulate) {                               \
+        gemm_tc_tiles<rows, cols, weight_bytes>(out, x, x_stride, w, bias, n, k, o, accumulate);                  \
     }
 
 GLIMPSE_GEMM_TC(gemm_tc_128x256, 128, 256, 16, 1)

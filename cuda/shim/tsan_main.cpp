@@ -131,10 +131,11 @@ int main() {
                 want[r * o + j] = float(sum);
             }
         float *po = out.data(), *px = x.data(), *pb = nullptr;
-        unsigned short *pxb = xb.data(), *pwb = wb.data();
-        launch("convert_bf16", (n * stride / 4 + 255) / 256, 1, 1, 256, 0, {&pxb, &px, &n, &k, &stride});
+        unsigned short *pxb = xb.data(), *pwb = wb.data(), *plo = nullptr;
+        int accumulate = 0;
+        launch("convert_bf16", (n * stride / 4 + 255) / 256, 1, 1, 256, 0, {&pxb, &plo, &px, &n, &k, &stride});
         unsigned shared = 3 * (64 + 128) * 64 * 2;
-        launch("gemm_tc_64x128", 1, 1, 1, 256, shared, {&po, &pxb, &stride, &pwb, &pb, &n, &k, &o});
+        launch("gemm_tc_64x128", 1, 1, 1, 256, shared, {&po, &pxb, &stride, &pwb, &pb, &n, &k, &o, &accumulate});
         expect_close("gemm_tc_64x128", out, want, 1e-5f);
     }
     {  // attention: prefill tiles in dynamic shared memory, decode split + combine

@@ -36,6 +36,7 @@ public final class CudaBackend implements Backend {
     private final Map<String, Integer> sharedAllowed = new HashMap<>();
     private final List<Long> allocations = new ArrayList<>();
     private final CudaKernels kernels;
+    private final boolean splitActivations;
     private MemorySegment staging;
     private MemorySegment scratch = MemorySegment.NULL;
     private MemorySegment ids = MemorySegment.NULL;
@@ -60,10 +61,20 @@ public final class CudaBackend implements Backend {
 
     /** Opens GPU 0; throws {@link CudaException} with the reason (no driver, no GPU, no kernels in this build). */
     public static CudaBackend open() {
-        return new CudaBackend(0);
+        return new CudaBackend(0, false);
     }
 
-    private CudaBackend(int ordinal) {
+    /**
+     * Opens GPU 0 with matrix products whose activations keep F32 precision: each is split into two
+     * bf16 terms for the tensor cores (twice their work). Results then match the CPU backend to F32
+     * rounding instead of bf16's, which the GPU suite uses to check the model code end to end.
+     */
+    public static CudaBackend openWithSplitActivations() {
+        return new CudaBackend(0, true);
+    }
+
+    private CudaBackend(int ordinal, boolean splitActivations) {
+        this.splitActivations = splitActivations;
         byte[] image = readFatbin();
         try {
             CudaDriver drv = thread.call(CudaDriver::new);
@@ -123,7 +134,7 @@ public final class CudaBackend implements Backend {
 
     @Override
     public String name() {
-        return "cuda (" + deviceName + ")";
+        return "cuda (" + deviceName + (splitActivations ? ", split bf16 activations" : "") + ")";
     }
 
     /** Large enough that a 7B layer's GEMMs fill every SM with 128×256 tiles (~470 MB of decoder buffers). */
@@ -290,8 +301,9 @@ public final class CudaBackend implements Backend {
         }
         thread.post(() -> kernels.matmul(out.data(), x.data(), w.data(), w.dtype(),
                 bias == null ? MemorySegment.NULL : bias.data(), n, k, o,
-                n > 1 && w.dtype() == DType.BF16 ? activationScratch(CudaKernels.activationScratchBytes(n, k))
-                        : MemorySegment.NULL));
+                n > 1 && w.dtype() == DType.BF16
+                        ? activationScratch(CudaKernels.activationScratchBytes(n, k, splitActivations))
+                        : MemorySegment.NULL, splitActivations));
     }
 
     /** The bf16 activation buffer, grown (after the GPU is done with the old one) to at least bytes. */

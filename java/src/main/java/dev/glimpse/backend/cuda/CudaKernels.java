@@ -103,9 +103,9 @@ public final class CudaKernels {
         return (k + 7) & ~7;
     }
 
-    /** Bytes of device scratch {@link #matmul} needs for n rows of k activations. */
-    public static long activationScratchBytes(int n, int k) {
-        return (long) n * bf16Stride(k) * 2;
+    /** Bytes of device scratch {@link #matmul} needs for n rows of k activations (twice that when split). */
+    public static long activationScratchBytes(int n, int k, boolean split) {
+        return (long) n * bf16Stride(k) * 2 * (split ? 2 : 1);
     }
 
     public static Launch gemvLaunch(int n, int o) {
@@ -158,16 +158,17 @@ public final class CudaKernels {
     /**
      * out[n, o] = x[n, k] · w[o, k]ᵀ + bias (bias may be MemorySegment.NULL): GEMV for one row; for
      * more, BF16 weights take the pipelined tensor-core GEMM (x rounded to bf16 into scratch, of
-     * {@link #activationScratchBytes} bytes) when their rows allow its copies, else the simple one.
+     * {@link #activationScratchBytes} bytes; split: x as the sum of two bf16 terms, twice the work,
+     * F32-grade results) when their rows allow its copies, else the simple one.
      */
     public void matmul(MemorySegment out, MemorySegment x, MemorySegment w, DType weightType, MemorySegment bias,
-            int n, int k, int o, MemorySegment scratch) {
+            int n, int k, int o, MemorySegment scratch, boolean split) {
         if (n == 1) {
             gemv(out, x, w, weightType, bias, n, k, o);
         } else if (weightType == DType.BF16) {
             String kernel = tensorCoreKernel(n, k, o, w);
             if (kernel != null) {
-                gemmTensorCores(kernel, out, x, scratch, w, bias, n, k, o);
+                gemmTensorCores(kernel, out, x, scratch, w, bias, n, k, o, split);
             } else {
                 gemm("gemm_bf16", out, x, w, bias, n, k, o);
             }
@@ -201,18 +202,33 @@ public final class CudaKernels {
         return null;
     }
 
-    /** x to bf16 in scratch (rows {@link #bf16Stride} apart), then the named gemm_tc kernel. */
-    public void gemmTensorCores(String kernel, MemorySegment out, MemorySegment x, MemorySegment scratch,
-            MemorySegment w, MemorySegment bias, int n, int k, int o) {
+    /**
+     * The first half of {@link #gemmTensorCores}: x rounded to bf16 into scratch, rows {@link #bf16Stride}
+     * apart; split: the remainders x − bf16(x), rounded again, follow as a second matrix.
+     */
+    void gemmTensorCoresConvertOnly(MemorySegment x, MemorySegment scratch, int n, int k, boolean split) {
         int stride = bf16Stride(k);
-        if (scratch.byteSize() < activationScratchBytes(n, k)) {
+        long half = activationScratchBytes(n, k, false);
+        if (scratch.byteSize() < activationScratchBytes(n, k, split)) {
             throw new IllegalArgumentException("matmul: activation scratch of " + scratch.byteSize() + " bytes, needs "
-                    + activationScratchBytes(n, k));
+                    + activationScratchBytes(n, k, split));
         }
-        runner.launch("convert_bf16", elementwise((long) n * stride / 4), scratch, x, n, k, stride);
+        runner.launch("convert_bf16", elementwise((long) n * stride / 4), scratch,
+                split ? scratch.asSlice(half) : MemorySegment.NULL, x, n, k, stride);
+    }
+
+    /** x to bf16 in scratch, then the named gemm_tc kernel (split: once per bf16 term, the second accumulating). */
+    public void gemmTensorCores(String kernel, MemorySegment out, MemorySegment x, MemorySegment scratch,
+            MemorySegment w, MemorySegment bias, int n, int k, int o, boolean split) {
+        gemmTensorCoresConvertOnly(x, scratch, n, k, split);
+        int stride = bf16Stride(k);
         GemmTile tile = kernel.equals(GEMM_TC_W8) ? GemmTile.T128x128 : GemmTile.valueOf("T" + kernel.substring(8));
-        runner.launch(kernel, gemmTcLaunch(n, o, tile.rows, tile.cols, tile.sharedBytes()), out, scratch, stride, w,
-                bias, n, k, o);
+        Launch launch = gemmTcLaunch(n, o, tile.rows, tile.cols, tile.sharedBytes());
+        runner.launch(kernel, launch, out, scratch, stride, w, bias, n, k, o, 0);
+        if (split) {
+            runner.launch(kernel, launch, out, scratch.asSlice(activationScratchBytes(n, k, false)), stride, w,
+                    MemorySegment.NULL, n, k, o, 1);
+        }
     }
 
     private static String gemmKernelFor(DType weightType) {
@@ -222,7 +238,7 @@ public final class CudaKernels {
         return "gemm_f32";
     }
 
-    /** kernel: gemm_bf16 (tensor cores on the GPU), gemm_bf16_simt, or gemm_f32. */
+    /** kernel: gemm_bf16 (v1: 64x64 tiles on tensor cores, no pipeline), gemm_bf16_simt, or gemm_f32. */
     public void gemm(String kernel, MemorySegment out, MemorySegment x, MemorySegment w, MemorySegment bias, int n,
             int k, int o) {
         runner.launch(kernel, gemmLaunch(n, o), out, x, w, bias, n, k, o);
@@ -230,8 +246,31 @@ public final class CudaKernels {
 
     public void gemv(MemorySegment out, MemorySegment x, MemorySegment w, DType weightType, MemorySegment bias, int n,
             int k, int o) {
-        String kernel = weightType == DType.BF16 ? "gemv_bf16" : gemmKernelFor(weightType).replace("gemm", "gemv");
-        runner.launch(kernel, gemvLaunch(n, o), out, x, w, bias, k, o);
+        if (weightType == DType.BF16) {
+            gemvBf16(gemvRowsPerBlock(o), out, x, w, bias, n, k, o);
+        } else {
+            runner.launch(gemmKernelFor(weightType).replace("gemm", "gemv"), gemvLaunch(n, o), out, x, w, bias, k, o);
+        }
+    }
+
+    /**
+     * Outputs per block of the BF16 GEMV: 8 (a warp per row) when there are rows enough for many
+     * blocks per SM (the LM head), else 2 (four warps per row: short, evenly spread blocks).
+     */
+    static int gemvRowsPerBlock(int o) {
+        return o >= 65_536 ? 8 : 2;
+    }
+
+    /** The BF16 GEMV variant with rowsPerBlock outputs per block (8, 4, 2 or 1; gemv.cu). */
+    public void gemvBf16(int rowsPerBlock, MemorySegment out, MemorySegment x, MemorySegment w, MemorySegment bias,
+            int n, int k, int o) {
+        String kernel = switch (rowsPerBlock) {
+            case 8 -> "gemv_bf16";
+            case 4, 2, 1 -> "gemv_bf16_r" + rowsPerBlock;
+            default -> throw new IllegalArgumentException("gemv: " + rowsPerBlock + " rows per block (8, 4, 2 or 1)");
+        };
+        runner.launch(kernel, Launch.of(Launch.blocks(o, rowsPerBlock), n, 1, GEMV_ROWS_PER_BLOCK * 32, 0), out, x, w,
+                bias, k, o);
     }
 
     public void rmsNorm(MemorySegment out, MemorySegment x, MemorySegment weight, int rows, int cols, float eps) {

@@ -116,15 +116,23 @@ final class GpuTimings {
 
     private void kernels() {
         CudaKernels k = gpu.kernels();
-        for (int[] shape : new int[][] {{HIDDEN, MLP}, {MLP, HIDDEN}, {HIDDEN, HIDDEN + 2 * 512}, {HIDDEN, VOCAB}}) {
+        launchGap();
+        for (int[] shape : new int[][] {{HIDDEN, MLP}, {MLP, HIDDEN}, {HIDDEN, HIDDEN + 2 * 512}, {HIDDEN, HIDDEN},
+                {HIDDEN, VOCAB}}) {
             int in = shape[0];
             int out = shape[1];
             Tensor w = random(DType.BF16, out, in);
             Tensor x = activations(1, in);
             Tensor y = gpu.allocate("y", 1, out);
-            time("gemv_bf16 " + in + " -> " + out, 2.0 * in * out + 4.0 * (in + out), 2.0 * in * out,
-                    () -> gpu.matmul(y, x, w, null));
+            for (int rows : new int[] {8, 4, 2, 1}) {
+                String chosen = rows == CudaKernels.gemvRowsPerBlock(out) ? " (matmul's)" : "";
+                time("gemv_bf16 " + rows + " rows/block " + in + " -> " + out + chosen, 2.0 * in * out + 4.0 * (in + out),
+                        2.0 * in * out, () -> gpu.onCudaThread(
+                                () -> k.gemvBf16(rows, y.data(), x.data(), w.data(), MemorySegment.NULL, 1, in, out)));
+            }
             gpu.free(w.data());
+            gpu.free(x.data());
+            gpu.free(y.data());
         }
         {
             Tensor w = random(DType.F32, 4608, HIDDEN);
@@ -132,23 +140,45 @@ final class GpuTimings {
             Tensor y = gpu.allocate("y", 1, 4608);
             time("gemv_f32 3584 -> 4608", 4.0 * HIDDEN * 4608, 2.0 * HIDDEN * 4608, () -> gpu.matmul(y, x, w, null));
             gpu.free(w.data());
+            gpu.free(x.data());
+            gpu.free(y.data());
         }
-        for (int[] s : new int[][] {{2048, HIDDEN, MLP}, {2048, MLP, HIDDEN}, {1024, 1280, 3420}, {4096, 4096, 4096}}) {
+        // matmul as the model calls it (x converted to bf16, then the tile it picks), then each tile forced.
+        for (int[] s : new int[][] {{2048, HIDDEN, MLP}, {2048, MLP, HIDDEN}, {2048, HIDDEN, HIDDEN}, {2048, HIDDEN, 512},
+                {300, HIDDEN, MLP}, {300, MLP, HIDDEN}, {1024, 1280, 3420}, {1024, 3420, 1280}, {4096, 4096, 4096}}) {
             int n = s[0];
             int in = s[1];
             int out = s[2];
             Tensor w = random(DType.BF16, out, in);
             Tensor x = activations(n, in);
             Tensor y = gpu.allocate("y", n, out);
-            time("gemm_bf16 (tensor cores) " + n + "x" + in + "x" + out, 2.0 * out * in + 4.0 * n * (in + out),
-                    2.0 * n * in * out, () -> gpu.matmul(y, x, w, null));
-            if (n == 1024) {
-                time("gemm_bf16_simt " + n + "x" + in + "x" + out, 2.0 * out * in + 4.0 * n * (in + out),
-                        2.0 * n * in * out, () -> k.gemm("gemm_bf16_simt", y.data(), x.data(), w.data(),
-                                MemorySegment.NULL, n, in, out));
+            double bytes = 2.0 * out * in + 4.0 * n * (in + out);
+            double flops = 2.0 * n * in * out;
+            String shape = n + "x" + in + "x" + out;
+            String picked = k.tensorCoreKernel(n, in, out, w.data());
+            time("matmul bf16 " + shape + " (" + picked + ")", bytes, flops, () -> gpu.matmul(y, x, w, null));
+            if (n == 2048 && out >= HIDDEN || n == 4096) {
+                for (CudaKernels.GemmTile tile : CudaKernels.GemmTile.values()) {
+                    if (!tile.kernel().equals(picked)) {
+                        time("  " + tile.kernel() + " " + shape, bytes, flops, () -> gpu.onCudaThread(
+                                () -> k.gemmTensorCores(tile.kernel(), y.data(), x.data(),
+                                        gpu.activationScratch(CudaKernels.activationScratchBytes(n, in, false)), w.data(),
+                                        MemorySegment.NULL, n, in, out, false)));
+                    }
+                }
+            }
+            if (n == 4096) {
+                time("  convert_bf16 only " + n + "x" + in, 6.0 * n * in, 0, () -> gpu.onCudaThread(() -> {
+                    MemorySegment scratch = gpu.activationScratch(CudaKernels.activationScratchBytes(n, in, false));
+                    gpu.kernels().gemmTensorCoresConvertOnly(x.data(), scratch, n, in, false);
+                }));
+                time("  gemm_bf16 (v1: 64x64 tiles, no pipeline) " + shape, bytes, flops, () -> k.gemm("gemm_bf16",
+                        y.data(), x.data(), w.data(), MemorySegment.NULL, n, in, out));
+            }
+            if (n == 1024 && in == 1280) {
                 Tensor wf = random(DType.F32, out, in);
-                time("gemm_f32 " + n + "x" + in + "x" + out, 4.0 * out * in + 4.0 * n * (in + out),
-                        2.0 * n * in * out, () -> gpu.matmul(y, x, wf, null));
+                time("gemm_f32 " + shape, 4.0 * out * in + 4.0 * n * (in + out), flops,
+                        () -> gpu.matmul(y, x, wf, null));
                 gpu.free(wf.data());
             }
             gpu.free(w.data());
@@ -224,6 +254,22 @@ final class GpuTimings {
         time("normalize_patchify 1008x1008 (with table upload)", 3.0 * 1008 * 1008 + 4.0 * pixels.numel(), 0,
                 () -> gpu.normalizePatchify(pixels, square, 1008, 1008, 3, 14, 2, 2, NormalizeTable.CLIP_MEAN,
                         NormalizeTable.CLIP_STD));
+    }
+
+    /**
+     * What one launch costs the GPU between dependent kernels (the decode step has ~15 per layer):
+     * 1000 back-to-back launches of a one-element kernel, issued on the CUDA thread.
+     */
+    private void launchGap() {
+        Tensor one = activations(1);
+        CudaKernels k = gpu.kernels();
+        double ms = gpu.medianMillis(WARMUP, RUNS, () -> {
+            for (int i = 0; i < 1000; i++) {
+                k.add(one.data(), one.data(), 1);
+            }
+        });
+        System.out.printf(Locale.ROOT, "%-52s %9.3f us per launch (x 420 launches of a 28-layer decode step = %.2f ms)%n",
+                "launch gap: 1000 dependent one-element kernels", ms, ms * 0.42);
     }
 
     /** The decoder's per-token work at 7B shapes, through the Backend API. */

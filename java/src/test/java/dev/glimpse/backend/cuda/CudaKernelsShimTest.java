@@ -80,24 +80,31 @@ class CudaKernelsShimTest {
         checkGemm("gemm_bf16", 5, 37, 9, false);     // k % 8 != 0: element loads, one partial tile
     }
 
-    /** The pipelined tensor-core GEMM (mma, ldmatrix, cp.async emulated by the shim) on bf16-rounded x. */
-    private void checkTensorCoreGemm(String kernel, int n, int k, int o, boolean withBias) {
+    /**
+     * The pipelined tensor-core GEMM (mma, ldmatrix, cp.async emulated by the shim): on bf16-rounded x,
+     * or with split activations on x itself (hi + lo carry x to ~2^-16; tolerance 1e-5 holds).
+     */
+    private void checkTensorCoreGemm(String kernel, int n, int k, int o, boolean withBias, boolean split) {
         float[] x = ShimMemory.random(random, n * k);
         float[] w = ShimMemory.bf16Exact(random, o * k);
         float[] bias = withBias ? ShimMemory.random(random, o) : null;
-        float[] want = ScalarOracles.matmul(ScalarOracles.roundToBf16(x), w, bias, n, k, o);
+        float[] want = ScalarOracles.matmul(split ? x : ScalarOracles.roundToBf16(x), w, bias, n, k, o);
         MemorySegment out = memory.poisoned(n * o);
-        kernels.gemmTensorCores(kernel, out, memory.floats(x), memory.garbage(CudaKernels.activationScratchBytes(n, k)),
-                memory.bf16(w), withBias ? memory.floats(bias) : MemorySegment.NULL, n, k, o);
-        assertClose(kernel + " " + n + "x" + k + "x" + o, ShimMemory.read(out), want, F32_TOLERANCE);
+        kernels.gemmTensorCores(kernel, out, memory.floats(x),
+                memory.garbage(CudaKernels.activationScratchBytes(n, k, split)), memory.bf16(w),
+                withBias ? memory.floats(bias) : MemorySegment.NULL, n, k, o, split);
+        assertClose(kernel + " " + n + "x" + k + "x" + o + (split ? " split" : ""), ShimMemory.read(out), want,
+                F32_TOLERANCE);
     }
 
     @Test
     void tensorCoreGemmTilesMatchOracle() {
-        checkTensorCoreGemm("gemm_tc_64x128", 70, 200, 130, true);      // tails in n, o and k (200 = 3 x 64 + 8)
-        checkTensorCoreGemm("gemm_tc_128x128", 130, 136, 260, false);   // three stages of the copy ring in use
-        checkTensorCoreGemm("gemm_tc_128x256", 129, 72, 257, true);     // o odd: element stores, no pairs
-        checkTensorCoreGemm("gemm_tc_128x128_w8", 60, 132, 150, true);  // k % 8 == 4: 8-byte weight copies
+        checkTensorCoreGemm("gemm_tc_64x128", 70, 200, 130, true, false);      // tails in n, o, k (200 = 3 x 64 + 8)
+        checkTensorCoreGemm("gemm_tc_128x128", 130, 136, 260, false, false);   // three stages of the copy ring in use
+        checkTensorCoreGemm("gemm_tc_128x256", 129, 72, 257, true, false);     // o odd: element stores, no pairs
+        checkTensorCoreGemm("gemm_tc_128x128_w8", 60, 132, 150, true, false);  // k % 8 == 4: 8-byte weight copies
+        checkTensorCoreGemm("gemm_tc_64x128", 40, 72, 130, true, true);        // second pass accumulates, pairs
+        checkTensorCoreGemm("gemm_tc_64x128", 40, 72, 129, false, true);       // and element by element
     }
 
     @Test
@@ -109,7 +116,7 @@ class CudaKernelsShimTest {
         float[] w = ShimMemory.bf16Exact(random, o * k);
         MemorySegment out = memory.poisoned(n * o);
         kernels.matmul(out, memory.floats(x), memory.bf16(w), DType.BF16, MemorySegment.NULL, n, k, o,
-                memory.garbage(CudaKernels.activationScratchBytes(n, k)));
+                memory.garbage(CudaKernels.activationScratchBytes(n, k, false)), false);
         assertClose("matmul BF16 n=33", ShimMemory.read(out),
                 ScalarOracles.matmul(ScalarOracles.roundToBf16(x), w, null, n, k, o), F32_TOLERANCE);
     }
@@ -163,6 +170,28 @@ class CudaKernelsShimTest {
     }
 
     @Test
+    void gemvBf16VariantsSplitRowsAcrossWarps() {
+        for (int rows : new int[] {8, 4, 2, 1}) {
+            // 65 chunks of 8: the unrolled loads run past the row's end on some lanes; o = 7 leaves a partial block
+            int k = 520;
+            int o = 7;
+            float[] x = ShimMemory.random(random, 2 * k);
+            float[] w = ShimMemory.bf16Exact(random, o * k);
+            float[] bias = ShimMemory.random(random, o);
+            MemorySegment out = memory.poisoned(2 * o);
+            kernels.gemvBf16(rows, out, memory.floats(x), memory.bf16(w), memory.floats(bias), 2, k, o);
+            assertClose("gemv_bf16 " + rows + " rows per block", ShimMemory.read(out),
+                    ScalarOracles.matmul(x, w, bias, 2, k, o), F32_TOLERANCE);
+            float[] odd = ShimMemory.random(random, 37);
+            float[] wOdd = ShimMemory.bf16Exact(random, 3 * 37);
+            MemorySegment outOdd = memory.poisoned(3);
+            kernels.gemvBf16(rows, outOdd, memory.floats(odd), memory.bf16(wOdd), MemorySegment.NULL, 1, 37, 3);
+            assertClose("gemv_bf16 " + rows + " rows per block, element loads", ShimMemory.read(outOdd),
+                    ScalarOracles.matmul(odd, wOdd, null, 1, 37, 3), F32_TOLERANCE);
+        }
+    }
+
+    @Test
     void gemvF32MatchesOracleOnAllLoadPaths() {
         checkGemv(DType.F32, 1, 300, 17, true, 0);
         checkGemv(DType.F32, 1, 30, 5, false, 0);
@@ -178,7 +207,7 @@ class CudaKernelsShimTest {
             float[] w = ShimMemory.random(random, o * k);
             MemorySegment out = memory.poisoned(n * o);
             kernels.matmul(out, memory.floats(x), memory.floats(w), DType.F32, MemorySegment.NULL, n, k, o,
-                    MemorySegment.NULL);
+                    MemorySegment.NULL, false);
             assertClose("matmul n=" + n, ShimMemory.read(out), ScalarOracles.matmul(x, w, null, n, k, o),
                     F32_TOLERANCE);
         }

@@ -9,13 +9,14 @@
 // rows one ldmatrix reads, and the 8 chunks of one row's copies, land on distinct banks.
 // Weights whose rows are only 8-byte aligned (k % 8 == 4, e.g. the vision MLP's 3420) take the
 // kWeightBytes = 8 variant, two 8-byte copies per chunk.
-// Grid (ceil(o / kCols), ceil(n / kRows)), 256 threads, dynamic shared kStages (kRows + kCols) 128 bytes.
+// Grid ceil(n / kRows) * ceil(o / kCols) (1-D), 256 threads, dynamic shared kStages (kRows + kCols) 128 bytes.
 #include "mma.cuh"
 
 namespace gemm_tc {
 constexpr int kDepth = 64;    // k per step: one 128-byte row of bf16
 constexpr int kStages = 3;
 constexpr int kThreads = 256;
+constexpr int kGroup = 8;     // row tiles per group of the block order
 }  // namespace gemm_tc
 
 // Element offset of 16-byte chunk c of row r in a swizzled tile.
@@ -30,7 +31,8 @@ __device__ __forceinline__ void gemm_tc_load(bf16_t* xs, bf16_t* ws, const bf16_
     using namespace gemm_tc;
     static_assert((kRows * 8) % kThreads == 0 && (kCols * 8) % kThreads == 0, "whole chunks per thread");
     #pragma unroll
-    for (int i = threadIdx.x; i < kRows * 8; i += kThreads) {
+    for (int j = 0; j < kRows * 8 / kThreads; ++j) {
+        const int i = threadIdx.x + j * kThreads;
         const int r = i >> 3;
         const int c = i & 7;
         const int gr = row0 + r;
@@ -40,7 +42,8 @@ __device__ __forceinline__ void gemm_tc_load(bf16_t* xs, bf16_t* ws, const bf16_
     }
     if constexpr (kWeightBytes == 16) {
         #pragma unroll
-        for (int i = threadIdx.x; i < kCols * 8; i += kThreads) {
+        for (int j = 0; j < kCols * 8 / kThreads; ++j) {
+            const int i = threadIdx.x + j * kThreads;
             const int r = i >> 3;
             const int c = i & 7;
             const int gr = col0 + r;
@@ -50,7 +53,8 @@ __device__ __forceinline__ void gemm_tc_load(bf16_t* xs, bf16_t* ws, const bf16_
         }
     } else {
         #pragma unroll
-        for (int i = threadIdx.x; i < kCols * 16; i += kThreads) {
+        for (int j = 0; j < kCols * 16 / kThreads; ++j) {
+            const int i = threadIdx.x + j * kThreads;
             const int r = i >> 4;
             const int h = i & 15;  // 8-byte half-chunk
             const int gr = col0 + r;
@@ -75,8 +79,17 @@ __device__ __forceinline__ void gemm_tc_tiles(float* out, const bf16_t* __restri
     GLIMPSE_DYNAMIC_SHARED(bf16_t, shared);
     bf16_t* xs = shared;                                  // [kStages][kRows][64]
     bf16_t* ws = shared + kStages * kRows * kDepth;       // [kStages][kCols][64]
-    const int row0 = blockIdx.y * kRows;
-    const int col0 = blockIdx.x * kCols;
+    // Tiles in groups of kGroup row tiles, column by column within a group: the blocks running at
+    // once share a few weight tiles and x tiles, so L2 serves most reads (row-major order would
+    // stream all of w from memory once per wave).
+    const int row_tiles = (n + kRows - 1) / kRows;
+    const int col_tiles = (o + kCols - 1) / kCols;
+    const int per_group = kGroup * col_tiles;
+    const int first_row_tile = static_cast<int>(blockIdx.x) / per_group * kGroup;
+    const int group_rows = min(row_tiles - first_row_tile, kGroup);
+    const int in_group = static_cast<int>(blockIdx.x) % per_group;
+    const int row0 = (first_row_tile + in_group % group_rows) * kRows;
+    const int col0 = in_group / group_rows * kCols;
     const int warp = threadIdx.x >> 5;
     const int lane = threadIdx.x & 31;
     const int warp_row = (warp >> 2) * kWarpRows;

@@ -172,7 +172,7 @@ int main() {
         std::vector<float> part_out(n * heads * splits * hd), part_max(n * heads * splits), part_sum(n * heads * splits);
         std::vector<float> out2(n * heads * hd);
         float *ppo = part_out.data(), *ppm = part_max.data(), *pps = part_sum.data(), *po2 = out2.data();
-        launch("attention_decode_split", heads, splits, n, 128, 0,
+        launch("attention_decode_split", kv_heads, splits, n, 128, 0,
                {&ppo, &ppm, &pps, &pq, &pk, &pv, &m, &heads, &kv_heads, &hd, &scale, &offset, &chunk});
         launch("attention_decode_combine", heads, n, 1, 128, 0, {&po2, &ppo, &ppm, &pps, &heads, &hd, &splits});
         expect_close("attention_decode", out2, want, 1e-5f);

@@ -22,7 +22,10 @@ public final class CudaKernels {
     static final int PREFILL_KEYS_PER_TILE = 32;
     /** Query rows up to which attention takes the split-over-keys decode kernels. */
     static final int DECODE_MAX_ROWS = 2;
-    static final int DECODE_CHUNK = 256;
+    /** Keys per decode split: one tile of 32 per warp. */
+    static final int DECODE_CHUNK = 128;
+    /** Query heads one decode block serves (they share its KV head's rows). */
+    static final int DECODE_MAX_GROUP = 8;
     static final int RESAMPLE_THREADS = 256;
 
     static final int GEMM_TC_THREADS = 256;
@@ -94,8 +97,9 @@ public final class CudaKernels {
         return Launch.of(Launch.blocks(o, GEMM_TILE), (int) Launch.blocks(n, GEMM_TILE), 1, GEMM_THREADS, 0);
     }
 
+    /** One block per tile, in a 1-D grid (the kernel orders the tiles itself). */
     public static Launch gemmTcLaunch(int n, int o, int rows, int cols, int sharedBytes) {
-        return Launch.of(Launch.blocks(o, cols), (int) Launch.blocks(n, rows), 1, GEMM_TC_THREADS, sharedBytes);
+        return Launch.of(Launch.blocks(o, cols) * Launch.blocks(n, rows), 1, 1, GEMM_TC_THREADS, sharedBytes);
     }
 
     /** Row stride, in elements, of the bf16 copy of x the tensor-core GEMM reads (16-byte aligned rows). */
@@ -121,8 +125,10 @@ public final class CudaKernels {
         return (long) n * heads * decodeSplits(keys) * (headDim + 2);
     }
 
-    public static Launch decodeSplitLaunch(int n, int heads, int keys) {
-        return Launch.of(heads, decodeSplits(keys), n, ATTENTION_THREADS, 0);
+    /** A block per (KV head, up to 8 of its query heads), split and query row. */
+    public static Launch decodeSplitLaunch(int n, int heads, int kvHeads, int keys) {
+        int headGroups = (int) Launch.blocks(heads / kvHeads, DECODE_MAX_GROUP);
+        return Launch.of((long) kvHeads * headGroups, decodeSplits(keys), n, ATTENTION_THREADS, 0);
     }
 
     public static Launch decodeCombineLaunch(int n, int heads) {
@@ -343,8 +349,8 @@ public final class CudaKernels {
         MemorySegment partialOut = scratch.asSlice(0, slots * headDim * 4);
         MemorySegment partialMax = scratch.asSlice(slots * headDim * 4, slots * 4);
         MemorySegment partialSum = scratch.asSlice(slots * (headDim + 1) * 4, slots * 4);
-        runner.launch("attention_decode_split", decodeSplitLaunch(n, heads, m), partialOut, partialMax, partialSum, q,
-                k, v, m, heads, kvHeads, headDim, scale, causalOffset, DECODE_CHUNK);
+        runner.launch("attention_decode_split", decodeSplitLaunch(n, heads, kvHeads, m), partialOut, partialMax,
+                partialSum, q, k, v, m, heads, kvHeads, headDim, scale, causalOffset, DECODE_CHUNK);
         runner.launch("attention_decode_combine", decodeCombineLaunch(n, heads), out, partialOut, partialMax,
                 partialSum, heads, headDim, splits);
     }

@@ -317,7 +317,10 @@ class CudaKernelsShimTest {
         checkAttention(true, 1, 600, 4, 2, 80, 599);   // three splits, head_dim not a multiple of 32
         checkAttention(true, 2, 300, 2, 1, 128, 298);  // two rows see 299 and 300 keys
         checkAttention(true, 1, 513, 2, 2, 64, Backend.NON_CAUSAL);
-        checkAttention(true, 2, 520, 2, 1, 32, 100);   // the third split is empty for both rows
+        checkAttention(true, 2, 520, 2, 1, 32, 100);   // the later splits are empty for both rows
+        checkAttention(true, 1, 300, 14, 2, 64, 299);  // 7 query heads per KV head, as Qwen2.5's
+        checkAttention(true, 1, 200, 16, 1, 32, Backend.NON_CAUSAL);  // 16 on one: two blocks per KV head
+        checkAttention(true, 1, 70, 2, 1, 30, 69);     // head_dim % 4 != 0: element loads
     }
 
     @Test

@@ -3,6 +3,7 @@
 #include "argmax.cu"
 #include "attention_decode.cu"
 #include "attention_prefill.cu"
+#include "attention_prefill_tc.cu"
 #include "convert_bf16.cu"
 #include "embed.cu"
 #include "gelu.cu"

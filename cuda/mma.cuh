@@ -60,6 +60,23 @@ __device__ __forceinline__ void ldmatrix_x4(unsigned (&r)[4], const void* row) {
 #endif
 }
 
+// The same with .trans: lane t receives, in r[i], elements (2(t % 4), t / 4) and (2(t % 4) + 1, t / 4)
+// of matrix i (rows as addressed): a B fragment from a tile stored k-major, such as V[key][d].
+__device__ __forceinline__ void ldmatrix_x4_trans(unsigned (&r)[4], const void* row) {
+#ifdef GLIMPSE_CUDA_SHIM
+    shim::ldmatrix_x4_trans(r, row);
+#else
+    asm volatile("ldmatrix.sync.aligned.m8n8.x4.trans.shared.b16 {%0,%1,%2,%3}, [%4];\n"
+                 : "=r"(r[0]), "=r"(r[1]), "=r"(r[2]), "=r"(r[3])
+                 : "r"(shared_address(row)));
+#endif
+}
+
+// Two floats as a bf16 pair (round to nearest even), the first in the low half: an mma operand register.
+__device__ __forceinline__ unsigned pack_bf16x2(float low, float high) {
+    return static_cast<unsigned>(float_to_bf16(low)) | (static_cast<unsigned>(float_to_bf16(high)) << 16);
+}
+
 // d += a · b for a 16x16 (row-major) bf16 tile a, a 16x8 (column-major) bf16 tile b and a 16x8 f32
 // tile d, in the m16n8k16 fragment layout (group g = lane / 4, q = lane % 4): a[0] holds row g,
 // columns 2q, 2q+1; a[1] row g+8; a[2], a[3] the same rows at columns + 8; b[0] holds rows 2q, 2q+1

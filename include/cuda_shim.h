@@ -237,6 +237,20 @@ inline void ldmatrix_x4(unsigned (&r)[4], const void* row) {
     }
 }
 
+// ldmatrix.sync.aligned.m8n8.x4.trans.shared.b16: lane t gets column t / 4, rows 2 (t % 4) and 2 (t % 4) + 1.
+inline void ldmatrix_x4_trans(unsigned (&r)[4], const void* row) {
+    const unsigned char* rows[32];
+    warp_exchange(static_cast<const unsigned char*>(row), rows);
+    const unsigned l = lane();
+    for (unsigned m = 0; m < 4; ++m) {
+        unsigned short low;
+        unsigned short high;
+        std::memcpy(&low, rows[m * 8 + 2 * (l & 3)] + (l >> 2) * 2, 2);
+        std::memcpy(&high, rows[m * 8 + 2 * (l & 3) + 1] + (l >> 2) * 2, 2);
+        r[m] = unsigned(low) | (unsigned(high) << 16);
+    }
+}
+
 // mma.sync.aligned.m16n8k16.row.col.f32.bf16.bf16.f32, accumulating in float in k order.
 inline void mma_bf16_16816(float (&d)[4], const unsigned (&a)[4], const unsigned (&b)[2]) {
     struct Operands {

@@ -364,7 +364,7 @@ public final class CudaBackend implements Backend {
                 partials = ensureScratch(CudaKernels.decodeScratchFloats(n, heads, headDim, m) * 4);
             }
             kernels.attention(out.data(), q.data(), k.data(), v.data(), n, m, heads, kvHeads, headDim, scale,
-                    causalOffset, partials);
+                    causalOffset, partials, !splitActivations);
         });
     }
 

@@ -20,6 +20,8 @@ public final class CudaKernels {
     static final int ATTENTION_MAX_HEAD_DIM = 128;
     static final int PREFILL_ROWS_PER_BLOCK = 16;
     static final int PREFILL_KEYS_PER_TILE = 32;
+    /** Query rows per block of attention_prefill_tc (16 per warp); its key tiles are as long. */
+    static final int PREFILL_TC_ROWS = 64;
     /** Query rows up to which attention takes the split-over-keys decode kernels. */
     static final int DECODE_MAX_ROWS = 2;
     /** Keys per decode split: one tile of 32 per warp. */
@@ -317,13 +319,46 @@ public final class CudaKernels {
      * {@link #decodeScratchFloats} floats; more rows use the tiled prefill kernel.
      */
     public void attention(MemorySegment out, MemorySegment q, MemorySegment k, MemorySegment v, int n, int m,
-            int heads, int kvHeads, int headDim, float scale, int causalOffset, MemorySegment scratch) {
+            int heads, int kvHeads, int headDim, float scale, int causalOffset, MemorySegment scratch,
+            boolean tensorCores) {
         checkAttention(heads, kvHeads, headDim);
         if (n <= DECODE_MAX_ROWS) {
             attentionDecode(out, q, k, v, n, m, heads, kvHeads, headDim, scale, causalOffset, scratch);
+        } else if (tensorCores && tensorCoreAttention(headDim, out, q, k, v)) {
+            attentionPrefillTensorCores(out, q, k, v, n, m, heads, kvHeads, headDim, scale, causalOffset);
         } else {
             attentionPrefill(out, q, k, v, n, m, heads, kvHeads, headDim, scale, causalOffset);
         }
+    }
+
+    /** Whether attention_prefill_tc has this head_dim and the rows are 16-byte aligned. */
+    static boolean tensorCoreAttention(int headDim, MemorySegment... tensors) {
+        if (headDim != 64 && headDim != 80 && headDim != 128) {
+            return false;
+        }
+        for (MemorySegment t : tensors) {
+            if (t.address() % 16 != 0) {
+                return false;
+            }
+        }
+        return true;
+    }
+
+    public static Launch prefillTensorCoreLaunch(int n, int heads, int headDim) {
+        return Launch.of(Launch.blocks(n, PREFILL_TC_ROWS), heads, 1, ATTENTION_THREADS,
+                3 * PREFILL_TC_ROWS * (headDim + 8) * 2);
+    }
+
+    /** Flash attention on tensor cores (bf16 operands, ~1e-3 relative); head_dim 64, 80 or 128. */
+    public void attentionPrefillTensorCores(MemorySegment out, MemorySegment q, MemorySegment k, MemorySegment v,
+            int n, int m, int heads, int kvHeads, int headDim, float scale, int causalOffset) {
+        checkAttention(heads, kvHeads, headDim);
+        if (!tensorCoreAttention(headDim, out, q, k, v)) {
+            throw new IllegalArgumentException("attention: tensor-core kernel needs head_dim 64, 80 or 128 and "
+                    + "16-byte aligned rows (head_dim " + headDim + ")");
+        }
+        runner.launch("attention_prefill_tc_" + headDim, prefillTensorCoreLaunch(n, heads, headDim), out, q, k, v, n,
+                m, heads, kvHeads, scale, causalOffset);
     }
 
     static void checkAttention(int heads, int kvHeads, int headDim) {

@@ -311,16 +311,30 @@ public final class GpuSuite {
                 relativeError(read(out), ScalarOracles.matmul(x, w, null, n, k, o)), 1e-5);
     }
 
+    /**
+     * Attention through the Backend (decode rows, or the tensor-core prefill kernel for more: bf16
+     * operands, 1e-2), and for prefill also the F32 SIMT kernel (1e-5).
+     */
     private void checkAttention(int n, int m, int heads, int kvHeads, int headDim, int offset, String name) {
         float scale = (float) (1 / Math.sqrt(headDim));
         float[] q = gaussian(n * heads * headDim, 1.5);
         float[] k = gaussian(m * kvHeads * headDim, 1);
         float[] v = gaussian(m * kvHeads * headDim, 1);
+        float[] want = ScalarOracles.attention(q, k, v, n, m, heads, kvHeads, headDim, scale, offset);
+        Tensor qt = device(q, n, heads * headDim);
+        Tensor kt = device(k, m, kvHeads * headDim);
+        Tensor vt = device(v, m, kvHeads * headDim);
         Tensor out = poisoned(n, heads * headDim);
-        gpu.attention(out, device(q, n, heads * headDim), device(k, m, kvHeads * headDim),
-                device(v, m, kvHeads * headDim), heads, kvHeads, headDim, scale, offset);
-        report("attention " + name, relativeError(read(out),
-                ScalarOracles.attention(q, k, v, n, m, heads, kvHeads, headDim, scale, offset)), 1e-5);
+        gpu.attention(out, qt, kt, vt, heads, kvHeads, headDim, scale, offset);
+        boolean decode = n <= CudaKernels.DECODE_MAX_ROWS;
+        report("attention " + name + (decode ? "" : " (tensor cores)"), relativeError(read(out), want),
+                decode ? 1e-5 : 1e-2);
+        if (!decode) {
+            Tensor simt = poisoned(n, heads * headDim);
+            gpu.onCudaThread(() -> gpu.kernels().attentionPrefill(simt.data(), qt.data(), kt.data(), vt.data(), n, m,
+                    heads, kvHeads, headDim, scale, offset));
+            report("attention " + name + " (SIMT, F32)", relativeError(read(simt), want), 1e-5);
+        }
     }
 
     private void checkResize(int inW, int inH, int outW, int outH, ResampleTables.Filter filter) {

@@ -200,13 +200,27 @@ final class GpuTimings {
             Tensor q = activations(n, HEADS * HEAD_DIM);
             Tensor kv = activations(n, KV_HEADS * HEAD_DIM);
             Tensor out = gpu.allocate("o", n, HEADS * HEAD_DIM);
-            time("attention prefill causal n=2048 28/4x128", 4.0 * n * (2 * HEADS + 2 * KV_HEADS) * HEAD_DIM,
-                    2.0 * n * n * HEADS * HEAD_DIM, () -> gpu.attention(out, q, kv, kv, HEADS, KV_HEADS, HEAD_DIM, 0.088f, 0));
+            double bytes = 4.0 * n * (2 * HEADS + 2 * KV_HEADS) * HEAD_DIM;
+            double flops = 2.0 * n * n * HEADS * HEAD_DIM;
+            time("attention prefill causal n=2048 28/4x128 (tensor cores)", bytes, flops,
+                    () -> gpu.attention(out, q, kv, kv, HEADS, KV_HEADS, HEAD_DIM, 0.088f, 0));
+            time("  SIMT (F32) kernel", bytes, flops, () -> gpu.onCudaThread(() -> k.attentionPrefill(out.data(),
+                    q.data(), kv.data(), kv.data(), n, n, HEADS, KV_HEADS, HEAD_DIM, 0.088f, 0)));
             int v = 4096;
             Tensor qv = activations(v, 16 * 80);
             Tensor outv = gpu.allocate("o", v, 16 * 80);
-            time("attention prefill non-causal n=4096 16x80 (vision)", 4.0 * v * 4 * 16 * 80,
+            time("attention prefill non-causal n=4096 16x80 (vision, tensor cores)", 4.0 * v * 4 * 16 * 80,
                     4.0 * v * v * 16 * 80, () -> gpu.attention(outv, qv, qv, qv, 16, 16, 80, 0.11f, -1));
+            time("  SIMT (F32) kernel", 4.0 * v * 4 * 16 * 80, 4.0 * v * v * 16 * 80, () -> gpu.onCudaThread(
+                    () -> k.attentionPrefill(outv.data(), qv.data(), qv.data(), qv.data(), v, v, 16, 16, 80, 0.11f, -1)));
+            Tensor qw = activations(64, 16 * 80);
+            Tensor outw = gpu.allocate("o", 64, 16 * 80);
+            time("attention vision window n=64 16x80 x 16 windows", 16 * 4.0 * 64 * 4 * 16 * 80,
+                    16 * 4.0 * 64 * 64 * 16 * 80, () -> {
+                        for (int w = 0; w < 16; w++) {
+                            gpu.attention(outw, qw, qw, qw, 16, 16, 80, 0.11f, -1);
+                        }
+                    });
         }
         int rows = 2048;
         Tensor x = activations(rows, HIDDEN);

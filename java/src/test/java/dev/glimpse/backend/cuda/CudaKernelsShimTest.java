@@ -330,6 +330,34 @@ class CudaKernelsShimTest {
         checkAttention(false, 17, 17, 1, 1, 128, 0);
     }
 
+    /**
+     * Flash attention on tensor cores (mma, ldmatrix and ldmatrix.trans emulated by the shim). Inputs
+     * are bf16-exact and the scale a power of two, so only P's rounding to bf16 separates it from
+     * the F32 oracle: about 2^-9 relative per probability. Tolerance 5e-3.
+     */
+    private void checkTensorCoreAttention(int n, int m, int heads, int kvHeads, int headDim, int offset) {
+        float scale = headDim == 64 ? 0.125f : 0.0625f;
+        float[] q = ShimMemory.bf16Exact(random, n * heads * headDim);
+        float[] k = ShimMemory.bf16Exact(random, m * kvHeads * headDim);
+        float[] v = ShimMemory.bf16Exact(random, m * kvHeads * headDim);
+        for (int i = 0; i < q.length; i++) {
+            q[i] *= 4;  // peaky scores (still bf16-exact)
+        }
+        float[] want = ScalarOracles.attention(q, k, v, n, m, heads, kvHeads, headDim, scale, offset);
+        MemorySegment out = memory.poisoned(n * heads * headDim);
+        kernels.attentionPrefillTensorCores(out, memory.floats(q), memory.floats(k), memory.floats(v), n, m, heads,
+                kvHeads, headDim, scale, offset);
+        assertClose("tensor-core attention n=" + n + " m=" + m + " hd=" + headDim + " offset=" + offset,
+                ShimMemory.read(out), want, 5e-3);
+    }
+
+    @Test
+    void tensorCoreAttentionMasksAndRescalesAcrossKeyTiles() {
+        checkTensorCoreAttention(70, 150, 2, 1, 128, 80);                 // 2 query blocks, 3 key tiles, GQA, offset
+        checkTensorCoreAttention(64, 64, 1, 1, 80, Backend.NON_CAUSAL);   // vision's head_dim, one tile each
+        checkTensorCoreAttention(20, 20, 2, 2, 64, 0);                    // causal from 0: rows see 1 .. 20 keys
+    }
+
     @Test
     void normalizePatchifyMatchesSpecLayout() {
         int width = 56;

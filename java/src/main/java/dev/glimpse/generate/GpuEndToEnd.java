@@ -75,18 +75,17 @@ public final class GpuEndToEnd {
         }
         GpuEndToEnd run = new GpuEndToEnd();
         try {
-            Path where = dir == null ? scratchDirectory() : dir;
             if (dryRun) {
                 var tiny = new TinyCheckpoint.Spec(64, layers, 4, 2, 128, new int[] {2, 3, 3}, 2, 32, 2, 64,
                         new int[] {1}, dev.glimpse.tensor.DType.BF16, true, 7);
                 try (Backend exact = new VectorBackend(FloatVector.SPECIES_128, 2);
                         Backend fast = new VectorBackend(FloatVector.SPECIES_256, 2)) {
-                    run.run(where, tiny, exact, fast);
+                    run.run(dir, tiny, exact, fast);
                 }
             } else {
                 try (CudaBackend exact = CudaBackend.openWithSplitActivations(); CudaBackend fast = CudaBackend.open()) {
                     System.out.println("gpu: " + fast.describeDevice());
-                    run.run(where, TinyCheckpoint.Spec.qwen7b(layers), exact, fast);
+                    run.run(dir, TinyCheckpoint.Spec.qwen7b(layers), exact, fast);
                 }
             }
         } catch (CudaException e) {
@@ -107,21 +106,36 @@ public final class GpuEndToEnd {
         return Files.createTempDirectory("glimpse-e2e-");
     }
 
-    /** exact, fast: the GPU with split and with bf16 activations (or stand-ins for --dry-run). */
-    private void run(Path dir, TinyCheckpoint.Spec spec, Backend exact, Backend fast) throws IOException {
-        int layers = spec.layers();
-        Path full = dir.resolve(layers + "-layers");
+    /**
+     * exact, fast: the GPU with split and with bf16 activations (or stand-ins for --dry-run). The
+     * checkpoints go under parent, or a scratch directory when it is null; they are deleted after.
+     */
+    private void run(Path parent, TinyCheckpoint.Spec spec, Backend exact, Backend fast) throws IOException {
+        Path dir = parent == null ? scratchDirectory() : Files.createDirectories(parent);
+        Path full = dir.resolve(spec.layers() + "-layers");
         Path two = dir.resolve("2-layers");
-        long t0 = System.nanoTime();
-        TinyCheckpoint.writeFast(full, spec);
-        withLayers(full, two, 2);
-        System.out.printf(Locale.ROOT, "checkpoint: text hidden %d x %d layers, vision hidden %d x %d blocks, "
-                + "%.2f GB BF16, written in %.1f s to %s%n", spec.hidden(), layers, spec.visionHidden(),
-                spec.visionDepth(), Files.size(full.resolve("model.safetensors")) / 1e9,
-                seconds(System.nanoTime() - t0), dir);
+        try {
+            long t0 = System.nanoTime();
+            TinyCheckpoint.writeFast(full, spec);
+            withLayers(full, two, 2);
+            System.out.printf(Locale.ROOT, "checkpoint: text hidden %d x %d layers, vision hidden %d x %d blocks, "
+                    + "%.2f GB BF16, written in %.1f s to %s%n", spec.hidden(), spec.layers(), spec.visionHidden(),
+                    spec.visionDepth(), Files.size(full.resolve("model.safetensors")) / 1e9,
+                    seconds(System.nanoTime() - t0), dir);
+            checkAndTime(full, two, spec.layers(), exact, fast);
+        } finally {
+            deleteTree(two);
+            deleteTree(full);
+            if (parent == null) {
+                Files.deleteIfExists(dir);
+            }
+        }
+    }
+
+    private void checkAndTime(Path full, Path two, int layers, Backend exact, Backend fast) {
         try (VectorBackend cpu = new VectorBackend()) {
             System.out.println("checked: " + exact.name() + " and " + fast.name() + " against " + cpu.name());
-            t0 = System.nanoTime();
+            long t0 = System.nanoTime();
             Model cpuModel = Model.load(full, cpu, LoadProgress.NONE);
             long t1 = System.nanoTime();
             Model exactModel = Model.load(full, exact, LoadProgress.NONE);
@@ -142,8 +156,6 @@ public final class GpuEndToEnd {
                 }
                 extrapolate(at, at2, layers);
             }
-        } finally {
-            deleteTree(dir);
         }
     }
 
@@ -322,6 +334,9 @@ public final class GpuEndToEnd {
     }
 
     private static void deleteTree(Path dir) {
+        if (!Files.exists(dir, java.nio.file.LinkOption.NOFOLLOW_LINKS)) {
+            return;
+        }
         try (Stream<Path> walk = Files.walk(dir)) {
             for (Path p : walk.sorted((a, b) -> b.getNameCount() - a.getNameCount()).toList()) {
                 Files.deleteIfExists(p);

@@ -390,6 +390,20 @@ final class GpuTimings {
                     handoffMs, 1000 / handoffMs, weightBytes / handoffMs / 1e6);
             System.out.printf(Locale.ROOT, "same chain issued on the CUDA thread:   %.2f ms/token = %.1f tok/s (%.1f GB/s)%n",
                     directMs, 1000 / directMs, weightBytes / directMs / 1e6);
+            // Where the rest goes: the same matrix-vector products alone (the floor for this GEMV), timed on the GPU.
+            double gemvMs = gpu.medianMillis(1, 5, () -> {
+                for (int l = 0; l < layers; l++) {
+                    gpu.matmul(qkvOut, h, qkv[l], qkvBias[l]);
+                    gpu.matmul(proj, attn, o[l], null);
+                    gpu.matmul(gate, h, gateW[l], null);
+                    gpu.matmul(up, h, upW[l], null);
+                    gpu.matmul(proj, gate, downW[l], null);
+                }
+                gpu.matmul(logits, h, lmHead, null);
+            });
+            System.out.printf(Locale.ROOT, "its matrix-vector products alone:       %.2f ms/token (%.1f GB/s); the other "
+                    + "%d launches per step cost %.2f ms%n", gemvMs, weightBytes / gemvMs / 1e6, layers * 11 + 3,
+                    directMs - gemvMs);
         }
     }
 }

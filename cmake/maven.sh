@@ -15,6 +15,7 @@ fi
 case $mode in
 build)
     classes=$3
+    mkdir -p "$build"  # a clean checkout has no target/ yet at generate-resources
     cmake -S "$root/cmake" -B "$build" -DCMAKE_BUILD_TYPE=Release > "$build.configure.log" 2>&1 \
         || { cat "$build.configure.log"; exit 1; }
     grep '^-- \[cuda\]' "$build.configure.log" || true

@@ -29,6 +29,15 @@ set(budget_gemm_bf16 128)
 set(budget_gemm_bf16_simt 255)
 set(budget_gemm_f32 255)
 set(budget_attention_prefill 128)
+set(budget_attention_prefill_tc_64 255)
+set(budget_attention_prefill_tc_80 255)
+set(budget_attention_prefill_tc_128 255)
+set(budget_attention_decode_split 128)  # 8 query heads' scores and outputs per lane
+# The pipelined tensor-core GEMM: 1 block of 256 threads per SM for the 128x256 tile, 2 for the others.
+set(budget_gemm_tc_128x256 255)
+set(budget_gemm_tc_128x128 128)
+set(budget_gemm_tc_128x128_w8 128)
+set(budget_gemm_tc_64x128 128)
 
 string(REPLACE "\n" ";" lines "${log}")
 set(report "kernel                       arch   registers  static-smem  stack\n")

@@ -68,7 +68,7 @@ __device__ __forceinline__ bool aligned16(const void* p) {
 #ifdef GLIMPSE_CUDA_SHIM
 #define GLIMPSE_DYNAMIC_SHARED(T, name) T* name = reinterpret_cast<T*>(shim::dynamic_shared())
 #else
-#define GLIMPSE_DYNAMIC_SHARED(T, name)                                   \
-    extern __shared__ __align__(16) unsigned char glimpse_dynamic_smem[]; \
-    T* name = reinterpret_cast<T*>(glimpse_dynamic_smem)
+// Declared once here: kernels with C and with C++ linkage both use it.
+extern __shared__ __align__(16) unsigned char glimpse_dynamic_smem[];
+#define GLIMPSE_DYNAMIC_SHARED(T, name) T* name = reinterpret_cast<T*>(glimpse_dynamic_smem)
 #endif

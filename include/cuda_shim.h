@@ -59,6 +59,9 @@ constexpr int warpSize = 32;
 
 namespace shim {
 
+// Bytes each lane may publish through warp_exchange.
+constexpr size_t kExchangeBytes = 64;
+
 // What the threads of one launch share.
 struct Launch {
     explicit Launch(unsigned threads, size_t shared_bytes)
@@ -67,11 +70,13 @@ struct Launch {
             warp_barriers.push_back(std::make_unique<std::barrier<>>(std::min(32u, threads - first)));
         }
         shuffle_slots.resize(warp_barriers.size() * 32);
+        exchange_slots.resize(warp_barriers.size() * 32 * kExchangeBytes);
     }
     std::barrier<> block_barrier;
     std::vector<std::unique_ptr<std::barrier<>>> warp_barriers;
     std::vector<unsigned long long> shuffle_slots;
     std::vector<unsigned char> dynamic_shared;
+    std::vector<unsigned char> exchange_slots;  // warp_exchange: kExchangeBytes per lane
 };
 
 inline thread_local Launch* current = nullptr;
@@ -99,6 +104,21 @@ T shuffle(T value, unsigned src) {
     std::memcpy(&result, &slots[src], sizeof(T));
     barrier.arrive_and_wait();
     return result;
+}
+
+// Every lane publishes mine, then receives every lane's (operands of instructions that cross lanes).
+template <class T>
+void warp_exchange(const T& mine, T (&all)[32]) {
+    static_assert(sizeof(T) <= kExchangeBytes && std::is_trivially_copyable_v<T>);
+    const unsigned warp = linear_thread >> 5;
+    auto& barrier = *current->warp_barriers[warp];
+    unsigned char* slots = &current->exchange_slots[warp * 32 * kExchangeBytes];
+    std::memcpy(slots + lane() * kExchangeBytes, &mine, sizeof(T));
+    barrier.arrive_and_wait();
+    for (unsigned l = 0; l < 32; ++l) {
+        std::memcpy(&all[l], slots + l * kExchangeBytes, sizeof(T));
+    }
+    barrier.arrive_and_wait();
 }
 
 using Thunk = void (*)(void** args);
@@ -197,3 +217,66 @@ inline int min(int a, int b) { return a < b ? a : b; }
 inline int max(int a, int b) { return a > b ? a : b; }
 inline unsigned min(unsigned a, unsigned b) { return a < b ? a : b; }
 inline unsigned max(unsigned a, unsigned b) { return a > b ? a : b; }
+
+// Emulations of the PTX instructions in cuda/mma.cuh, element for element.
+namespace shim {
+
+// cp.async: copy src_bytes of copy_bytes, zero-fill the rest (done at once: wait_group has nothing to wait for).
+inline void cp_async(void* dst, const void* src, unsigned copy_bytes, unsigned src_bytes) {
+    std::memcpy(dst, src, src_bytes);
+    std::memset(static_cast<unsigned char*>(dst) + src_bytes, 0, copy_bytes - src_bytes);
+}
+
+// ldmatrix.sync.aligned.m8n8.x4.shared.b16.
+inline void ldmatrix_x4(unsigned (&r)[4], const void* row) {
+    const unsigned char* rows[32];
+    warp_exchange(static_cast<const unsigned char*>(row), rows);
+    const unsigned l = lane();
+    for (unsigned m = 0; m < 4; ++m) {
+        std::memcpy(&r[m], rows[m * 8 + (l >> 2)] + (l & 3) * 4, 4);
+    }
+}
+
+// ldmatrix.sync.aligned.m8n8.x4.trans.shared.b16: lane t gets column t / 4, rows 2 (t % 4) and 2 (t % 4) + 1.
+inline void ldmatrix_x4_trans(unsigned (&r)[4], const void* row) {
+    const unsigned char* rows[32];
+    warp_exchange(static_cast<const unsigned char*>(row), rows);
+    const unsigned l = lane();
+    for (unsigned m = 0; m < 4; ++m) {
+        unsigned short low;
+        unsigned short high;
+        std::memcpy(&low, rows[m * 8 + 2 * (l & 3)] + (l >> 2) * 2, 2);
+        std::memcpy(&high, rows[m * 8 + 2 * (l & 3) + 1] + (l >> 2) * 2, 2);
+        r[m] = unsigned(low) | (unsigned(high) << 16);
+    }
+}
+
+// mma.sync.aligned.m16n8k16.row.col.f32.bf16.bf16.f32, accumulating in float in k order.
+inline void mma_bf16_16816(float (&d)[4], const unsigned (&a)[4], const unsigned (&b)[2]) {
+    struct Operands {
+        unsigned a[4];
+        unsigned b[2];
+    };
+    Operands all[32];
+    warp_exchange(Operands{{a[0], a[1], a[2], a[3]}, {b[0], b[1]}}, all);
+    auto half = [](unsigned pair, unsigned odd) { return __uint_as_float(((pair >> (16 * odd)) & 0xffffu) << 16); };
+    // A[row][k] sits in lane 4 (row % 8) + (k % 8) / 2, register (row / 8) + 2 (k / 8); B[k][col] in lane
+    // 4 col + (k % 8) / 2, register k / 8; the odd element of a pair in the upper half.
+    auto element_a = [&](unsigned row, unsigned k) {
+        return half(all[4 * (row & 7) + ((k & 7) >> 1)].a[(row >> 3) + 2 * (k >> 3)], k & 1);
+    };
+    auto element_b = [&](unsigned k, unsigned col) { return half(all[4 * col + ((k & 7) >> 1)].b[k >> 3], k & 1); };
+    const unsigned group = lane() >> 2;
+    const unsigned quad = lane() & 3;
+    for (unsigned e = 0; e < 4; ++e) {
+        const unsigned row = group + 8 * (e >> 1);
+        const unsigned col = 2 * quad + (e & 1);
+        float sum = 0.0f;
+        for (unsigned k = 0; k < 16; ++k) {
+            sum += element_a(row, k) * element_b(k, col);
+        }
+        d[e] += sum;
+    }
+}
+
+}  // namespace shim

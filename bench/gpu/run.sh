@@ -2,10 +2,11 @@
 # The GPU suite, for a machine with an NVIDIA GPU and driver and no Java (nvcc not needed):
 # unpacks the carried JDK, measures the bf16 GEMM peak with torch when python3 has it, then runs
 # dev.glimpse.backend.cuda.GpuSuite from the carried jar: every kernel against the CPU oracles
-# ("N passed, N failed"), kernel timings against the measured limits, and 7B decode tokens/s.
-# Logs go to $OUT (the device tool's folder) or bench/gpu/out. Extra arguments go to GpuSuite
-# (--skip-timing, --layers N). SANITIZE=1 runs the checks only, under compute-sanitizer memcheck
-# (out-of-bounds and misaligned accesses in the kernels), when the machine has it.
+# ("N passed, N failed"), kernel timings against the measured limits, and 7B decode tokens/s; then
+# dev.glimpse.generate.GpuEndToEnd: the model code on a 7B-shaped random checkpoint, GPU against
+# CPU, and tokens/s through Session. Logs go to $OUT (the device tool's folder) or bench/gpu/out.
+# Extra arguments go to GpuSuite (--skip-timing, --layers N), except --skip-e2e. SANITIZE=1 runs the
+# kernel checks only, under compute-sanitizer memcheck (out-of-bounds and misaligned accesses).
 # Prepare the carry folder first: bench/gpu/prepare.sh.
 set -uo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
@@ -52,8 +53,26 @@ if [[ ${SANITIZE:-0} == 1 ]]; then
     launcher=(compute-sanitizer --tool memcheck --error-exitcode 3 --print-limit 20)
     args+=(--skip-timing)
 fi
-timeout 280 "${launcher[@]}" "$jdk/bin/java" --add-modules jdk.incubator.vector --enable-native-access=ALL-UNNAMED \
-    -cp "$carry/glimpse.jar" dev.glimpse.backend.cuda.GpuSuite "${args[@]}" "$@" 2>&1 | tee "$out/gpu-suite.log"
+end_to_end=1
+for a in "$@"; do
+    case $a in
+    --skip-e2e) end_to_end=0 ;;
+    *) args+=("$a") ;;
+    esac
+done
+[[ ${SANITIZE:-0} == 1 ]] && end_to_end=0
+java=("$jdk/bin/java" --add-modules jdk.incubator.vector --enable-native-access=ALL-UNNAMED -cp "$carry/glimpse.jar")
+timeout 200 "${launcher[@]}" "${java[@]}" dev.glimpse.backend.cuda.GpuSuite "${args[@]}" 2>&1 | tee "$out/gpu-suite.log"
 status=${PIPESTATUS[0]}
+kernels=$(grep -E '^summary: ' "$out/gpu-suite.log" | tail -1)
+if [[ $end_to_end == 1 ]]; then
+    echo
+    echo "== end to end: the model code on a 7B-shaped random checkpoint, GPU against CPU =="
+    timeout 160 "${java[@]}" dev.glimpse.generate.GpuEndToEnd 2>&1 | tee "$out/gpu-e2e.log"
+    e2e_status=${PIPESTATUS[0]}
+    (( status == 0 )) && status=$e2e_status
+    echo
+    echo "kernels ${kernels:-summary: missing (the suite stopped early)}; $(grep -E '^end-to-end: ' "$out/gpu-e2e.log" | tail -1)"
+fi
 [[ -f $carry/ptxas-report.txt ]] && cp "$carry/ptxas-report.txt" "$out/"
 exit "$status"

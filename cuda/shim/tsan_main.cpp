@@ -2,6 +2,7 @@
 // ThreadSanitizer (built by cmake/, run by ctest): a race in a kernel, or in the shim, fails it.
 // Each launch is also checked against a plain loop so that a silent no-op cannot pass.
 #include <cmath>
+#include <cstring>
 #include <cstdio>
 #include <random>
 #include <vector>
@@ -106,6 +107,37 @@ int main() {
         launch("gemm_f32", (o + 63) / 64, (n + 63) / 64, 1, 128, 0, {&po, &px, &pw, &pb, &n, &k, &o});
         expect_close("gemm_f32", out, want, 1e-5f);
     }
+    {  // tensor-core gemm: cp.async ring of three stages, ldmatrix and mma exchanges between lanes
+        int n = 16, k = 136, o = 128, stride = 136;
+        auto x = random_floats(rng, n * k), w = random_floats(rng, o * k);
+        std::vector<unsigned short> xb(n * stride), wb(o * k);
+        auto to_bf16 = [](float f) {
+            unsigned u;
+            std::memcpy(&u, &f, 4);
+            return static_cast<unsigned short>((u + 0x7fffu + ((u >> 16) & 1u)) >> 16);
+        };
+        auto from_bf16 = [](unsigned short b) {
+            unsigned u = unsigned(b) << 16;
+            float f;
+            std::memcpy(&f, &u, 4);
+            return f;
+        };
+        for (int i = 0; i < o * k; ++i) wb[i] = to_bf16(w[i]);
+        std::vector<float> out(n * o), want(n * o);
+        for (int r = 0; r < n; ++r)
+            for (int j = 0; j < o; ++j) {
+                double sum = 0;
+                for (int i = 0; i < k; ++i) sum += double(from_bf16(to_bf16(x[r * k + i]))) * from_bf16(wb[j * k + i]);
+                want[r * o + j] = float(sum);
+            }
+        float *po = out.data(), *px = x.data(), *pb = nullptr;
+        unsigned short *pxb = xb.data(), *pwb = wb.data(), *plo = nullptr;
+        int accumulate = 0;
+        launch("convert_bf16", (n * stride / 4 + 255) / 256, 1, 1, 256, 0, {&pxb, &plo, &px, &n, &k, &stride});
+        unsigned shared = 3 * (64 + 128) * 64 * 2;
+        launch("gemm_tc_64x128", 1, 1, 1, 256, shared, {&po, &pxb, &stride, &pwb, &pb, &n, &k, &o, &accumulate});
+        expect_close("gemm_tc_64x128", out, want, 1e-5f);
+    }
     {  // attention: prefill tiles in dynamic shared memory, decode split + combine
         int n = 20, m = 45, heads = 4, kv_heads = 2, hd = 40, offset = 25;
         float scale = 0.15f;
@@ -140,11 +172,11 @@ int main() {
         std::vector<float> part_out(n * heads * splits * hd), part_max(n * heads * splits), part_sum(n * heads * splits);
         std::vector<float> out2(n * heads * hd);
         float *ppo = part_out.data(), *ppm = part_max.data(), *pps = part_sum.data(), *po2 = out2.data();
-        launch("attention_decode_split", heads, splits, n, 128, 0,
+        launch("attention_decode_split", kv_heads, splits, n, 128, 0,
                {&ppo, &ppm, &pps, &pq, &pk, &pv, &m, &heads, &kv_heads, &hd, &scale, &offset, &chunk});
         launch("attention_decode_combine", heads, n, 1, 128, 0, {&po2, &ppo, &ppm, &pps, &heads, &hd, &splits});
         expect_close("attention_decode", out2, want, 1e-5f);
     }
-    std::printf("%d passed, %d failed\n", 6 - failures, failures);
+    std::printf("%d passed, %d failed\n", 7 - failures, failures);
     return failures == 0 ? 0 : 1;
 }

@@ -17,6 +17,14 @@ public interface Backend extends AutoCloseable {
 
     String name();
 
+    /**
+     * Rows a caller should batch into one call (a model's prefill chunk): enough to keep this
+     * backend's matrix units busy, few enough for its caches and memory.
+     */
+    default int batchRows() {
+        return 256;
+    }
+
     /** A zero-filled F32 tensor owned by this backend, freed when the backend closes. */
     Tensor allocate(String name, long... shape);
 
@@ -64,6 +72,12 @@ public interface Backend extends AutoCloseable {
 
     /** Softmax over each row, in place, in F32. */
     void softmax(Tensor x);
+
+    /**
+     * Index of the largest element of an F32 tensor taken as one flat row (the lowest index on ties,
+     * as torch.argmax): greedy decoding's choice without bringing the logits back to the host.
+     */
+    int argmax(Tensor x);
 
     /**
      * Scaled dot-product attention with grouped KV heads. q is [n, heads·headDim]; k and v are

@@ -1,5 +1,7 @@
 package dev.glimpse.cli;
 
+import dev.glimpse.backend.Backend;
+import dev.glimpse.backend.Backends;
 import dev.glimpse.io.Checkpoint;
 import dev.glimpse.io.LoadProgress;
 import dev.glimpse.model.ModelConfig;
@@ -19,6 +21,9 @@ final class InspectCommand implements Callable<Integer> {
 
     @Option(names = "--model", required = true, paramLabel = "DIR", description = "Checkpoint directory.")
     Path model;
+
+    @Option(names = "--device", defaultValue = "auto", paramLabel = "cpu|cuda|auto", description = "Also show what this device choice resolves to (default: ${DEFAULT-VALUE}).")
+    String device;
 
     @Override
     public Integer call() {
@@ -45,6 +50,9 @@ final class InspectCommand implements Callable<Integer> {
                 total += e.getValue();
             }
             System.out.printf("bytes      total %,d (%.2f GB)%n", total, total / 1e9);
+        }
+        try (Backend backend = Backends.open(device, 0)) {
+            System.out.printf("device     %s -> %s%n", device, backend.name());
         }
         return 0;
     }

@@ -1,6 +1,7 @@
 package dev.glimpse.generate;
 
 import dev.glimpse.model.ContextOverflowException;
+import dev.glimpse.model.Decoder;
 import dev.glimpse.model.KvCache;
 import dev.glimpse.model.MRope;
 import dev.glimpse.model.Model;
@@ -98,8 +99,12 @@ public final class Session implements AutoCloseable {
         for (int id : ids) {
             sampler.observe(id);
         }
+        // Plain greedy needs only the argmax, which the backend finds where the logits are.
+        boolean argmaxOnBackend = sampling.greedy() && sampling.repetitionPenalty() == 1f;
+        Decoder decoder = model.decoder();
         long t0 = System.nanoTime();
-        float[] logits = model.decoder().forward(ids, positions.axes(), imageEmbeds, cache);
+        int next = argmaxOnBackend ? decoder.forwardArgmax(ids, positions.axes(), imageEmbeds, cache)
+                : sampler.sample(decoder.forward(ids, positions.axes(), imageEmbeds, cache));
         remember(reused, ids);
         nextPosition = positions.next();
         long t1 = System.nanoTime();
@@ -107,7 +112,7 @@ public final class Session implements AutoCloseable {
         int count = 0;
         String reason = "length";
         while (count < maxNewTokens) {
-            int token = sampler.sample(logits);
+            int token = next;
             sampler.observe(token);
             generated[count++] = token;
             pending = token;
@@ -123,8 +128,9 @@ public final class Session implements AutoCloseable {
                 reason = "context";
                 break;
             }
-            logits = model.decoder().step(token, nextPosition++, cache);
-            remember(cache.length() - 1, new int[] {token});
+            next = argmaxOnBackend ? decoder.stepArgmax(token, nextPosition++, cache)
+                    : sampler.sample(decoder.step(token, nextPosition++, cache));
+            remember(cache.length() - 1, token);
             pending = -1;
         }
         long t2 = System.nanoTime();
@@ -143,6 +149,13 @@ public final class Session implements AutoCloseable {
     @Override
     public void close() {
         cache.close();
+    }
+
+    private void remember(int at, int token) {
+        if (at >= history.length) {
+            history = java.util.Arrays.copyOf(history, history.length * 2);
+        }
+        history[at] = token;
     }
 
     private void remember(int at, int[] tokens) {

@@ -94,6 +94,23 @@ public final class Decoder implements AutoCloseable {
      * @param imageEmbeds  rows that replace the image-pad tokens in order ([pads, hidden]); null when none
      */
     public float[] forward(int[] ids, int[][] positions, Tensor imageEmbeds, KvCache cache) {
+        computeLogits(ids, positions, imageEmbeds, cache);
+        backend.read(logits, logitsHost);
+        return logitsHost;
+    }
+
+    /** As {@link #forward}, but only the index of the largest logit comes back (greedy decoding). */
+    public int forwardArgmax(int[] ids, int[][] positions, Tensor imageEmbeds, KvCache cache) {
+        computeLogits(ids, positions, imageEmbeds, cache);
+        return backend.argmax(logits);
+    }
+
+    /** One greedy decode step: {@link #step} without bringing the logits back. */
+    public int stepArgmax(int id, int position, KvCache cache) {
+        return forwardArgmax(new int[] {id}, new int[][] {{position}, {position}, {position}}, null, cache);
+    }
+
+    private void computeLogits(int[] ids, int[][] positions, Tensor imageEmbeds, KvCache cache) {
         int pads = countPads(ids);
         int available = imageEmbeds == null ? 0 : imageEmbeds.rows();
         if (pads != available) {
@@ -111,8 +128,6 @@ public final class Decoder implements AutoCloseable {
         }
         backend.rmsNorm(lastNormed, x.rows(lastRow(ids.length), 1), weights.norm(), (float) config.rmsNormEps());
         backend.matmul(logits, lastNormed, weights.lmHead(), null);
-        backend.read(logits, logitsHost);
-        return logitsHost;
     }
 
     /** One decode step: the token at the given rope position (same on all three axes). */

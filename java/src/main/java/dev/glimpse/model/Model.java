@@ -18,9 +18,6 @@ import java.nio.file.Path;
  */
 public final class Model implements AutoCloseable {
 
-    /** Prefill chunk: tokens processed together by one pass of the decoder's buffers. */
-    public static final int DEFAULT_CHUNK = 256;
-
     private final Checkpoint checkpoint;
     private final ModelConfig config;
     private final Tokenizer tokenizer;
@@ -64,7 +61,8 @@ public final class Model implements AutoCloseable {
                         + " tokens but config.json says vocab_size " + config.text().vocabSize());
             }
             DecoderWeights weights = DecoderWeights.load(checkpoint, config.text(), backend);
-            Decoder decoder = new Decoder(config.text(), weights, backend, config.imageTokenId(), DEFAULT_CHUNK);
+            Decoder decoder = new Decoder(config.text(), weights, backend, config.imageTokenId(),
+                    backend.batchRows());
             VisionEncoder vision = config.vision() == null ? null
                     : new VisionEncoder(config.vision(), VisionWeights.load(checkpoint, config.vision(), backend), backend);
             return new Model(checkpoint, tokenizer, backend, decoder, vision);

@@ -8,12 +8,16 @@ import dev.glimpse.tokenizer.Tokenizer;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.SplittableRandom;
+import java.util.stream.IntStream;
 import java.util.zip.GZIPInputStream;
 
 /**
@@ -39,22 +43,31 @@ public final class TinyCheckpoint {
         }
 
         /**
-         * Qwen2.5-VL-7B's widths (text 3584, 28/4 heads, MLP 18944; vision 1280, 16 heads, MLP 3420,
-         * full attention every 8th block) with the given depths, for benchmarks.
+         * Qwen2.5-VL-7B's shapes in BF16 (text hidden 3584, 28/4 heads, MLP 18944; the full 32-block vision
+         * tower, hidden 1280, 16 heads, MLP 3420) with only the given number of decoder layers, and the
+         * embedding tied as the LM head (same size as 7B's separate head, so the same bytes per token).
          */
+        public static Spec qwen7b(int layers) {
+            return qwen7bWidths(layers, 32, DType.BF16);
+        }
+
+        /** Qwen2.5-VL-7B's widths with the given depths (full attention every 8th vision block), for benchmarks. */
         public static Spec qwen7bWidths(int textLayers, int visionDepth, DType dtype) {
             int[] full = java.util.stream.IntStream.range(0, visionDepth).filter(b -> b % 8 == 7).toArray();
             return new Spec(3584, textLayers, 28, 4, 18944, new int[] {16, 24, 24}, visionDepth, 1280, 16, 3420, full,
-                    dtype, false, 7);
+                    dtype, true, 7);
         }
     }
 
     private static final int VOCAB = 151936;
+    /** Elements per independently seeded piece of a tensor (drawn in parallel). */
+    private static final int CHUNK = 1 << 20;
     private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
 
     private TinyCheckpoint() {
     }
 
+    /** Writes the checkpoint; the noise is drawn on every core, so 7B widths take seconds. */
     public static void write(Path dir, Spec s) throws IOException {
         Files.createDirectories(dir);
         Path tokenizerFile = dir.resolve("tokenizer.json");
@@ -173,8 +186,8 @@ public final class TinyCheckpoint {
     }
 
     /**
-     * Seeded random tensors with variance 1/fan-in, so activations keep a sane size through the layers.
-     * Uniform rather than Gaussian: as good for a random model and fast enough for 7B-wide benchmarks.
+     * Seeded random tensors, uniform with variance 1/fan-in so activations keep a sane size through the
+     * layers (norm weights near 1, small biases).
      */
     private record Weights(SafetensorsWriter writer, DType dtype, SplittableRandom random) {
         void matrix(String name, int rows, int cols) {
@@ -182,28 +195,42 @@ public final class TinyCheckpoint {
         }
 
         void tensor(String name, long[] shape, int fanIn) {
-            float[] v = new float[Math.toIntExact(dev.glimpse.tensor.Tensor.numel(shape))];
-            float halfWidth = (float) Math.sqrt(3.0 / fanIn);
-            for (int i = 0; i < v.length; i++) {
-                v[i] = (random.nextFloat() * 2 - 1) * halfWidth;
-            }
-            writer.add(name, dtype, shape, v);
+            uniform(name, shape, 0, 1.0 / Math.sqrt(fanIn));
         }
 
         void bias(String name, int n) {
-            float[] v = new float[n];
-            for (int i = 0; i < n; i++) {
-                v[i] = (float) (random.nextGaussian() * 0.02);
-            }
-            writer.add(name, dtype, new long[] {n}, v);
+            uniform(name, new long[] {n}, 0, 0.02);
         }
 
         void norm(String name, int n) {
-            float[] v = new float[n];
-            for (int i = 0; i < n; i++) {
-                v[i] = (float) (1 + random.nextGaussian() * 0.1);
-            }
-            writer.add(name, dtype, new long[] {n}, v);
+            uniform(name, new long[] {n}, 1, 0.1);
+        }
+
+        /** mean + uniform noise of standard deviation std, in chunks drawn in parallel, each from its own seed. */
+        private void uniform(String name, long[] shape, double mean, double std) {
+            long count = dev.glimpse.tensor.Tensor.numel(shape);
+            MemorySegment data = Arena.ofAuto().allocate(count * dtype.bytes(), 64);
+            long tensorSeed = random.nextLong();
+            float halfWidth = (float) (Math.sqrt(3) * std);
+            float offset = (float) mean;
+            int chunks = Math.toIntExact((count + CHUNK - 1) / CHUNK);
+            IntStream.range(0, chunks).parallel().forEach(c -> {
+                SplittableRandom r = new SplittableRandom(tensorSeed + c * 0x9E3779B97F4A7C15L);
+                long end = Math.min(count, (c + 1L) * CHUNK);
+                for (long i = (long) c * CHUNK; i < end; i++) {
+                    float v = offset + (r.nextInt() >> 8) * 0x1p-23f * halfWidth;
+                    switch (dtype) {
+                        case F32 -> data.setAtIndex(ValueLayout.JAVA_FLOAT_UNALIGNED, i, v);
+                        case BF16 -> {
+                            int bits = Float.floatToRawIntBits(v);
+                            data.setAtIndex(ValueLayout.JAVA_SHORT_UNALIGNED, i,
+                                    (short) ((bits + 0x7FFF + ((bits >>> 16) & 1)) >>> 16));
+                        }
+                        case F16 -> data.setAtIndex(ValueLayout.JAVA_SHORT_UNALIGNED, i, Float.floatToFloat16(v));
+                    }
+                }
+            });
+            writer.add(new dev.glimpse.tensor.Tensor(name, dtype, shape, data));
         }
     }
 }

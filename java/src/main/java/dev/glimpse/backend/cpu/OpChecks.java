@@ -47,6 +47,13 @@ final class OpChecks {
         }
     }
 
+    static void argmax(Tensor x) {
+        f32("argmax", x);
+        if (x.numel() == 0 || x.numel() > Integer.MAX_VALUE) {
+            throw new IllegalArgumentException("argmax: tensor " + x + " must hold 1 … 2^31 − 1 elements");
+        }
+    }
+
     static void embed(Tensor out, Tensor table, int[] ids) {
         f32("embed", out);
         shape("embed", out, ids.length, table.cols());

@@ -177,6 +177,18 @@ public final class ReferenceBackend implements Backend {
     }
 
     @Override
+    public int argmax(Tensor x) {
+        OpChecks.argmax(x);
+        int best = 0;
+        for (long i = 1; i < x.numel(); i++) {
+            if (x.getFloat(i) > x.getFloat(best)) {
+                best = Math.toIntExact(i);
+            }
+        }
+        return best;
+    }
+
+    @Override
     public void attention(Tensor out, Tensor q, Tensor k, Tensor v, int heads, int kvHeads, int headDim, float scale,
             int causalOffset) {
         OpChecks.attention(out, q, k, v, heads, kvHeads, headDim, causalOffset);

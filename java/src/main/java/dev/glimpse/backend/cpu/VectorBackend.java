@@ -208,6 +208,24 @@ public final class VectorBackend implements Backend {
         });
     }
 
+    /** A scalar pass: one row of logits per decode step is far below what threads or vectors would pay for. */
+    @Override
+    public int argmax(Tensor x) {
+        OpChecks.argmax(x);
+        MemorySegment data = x.data();
+        int n = Math.toIntExact(x.numel());
+        int best = 0;
+        float bestValue = data.getAtIndex(F32, 0);
+        for (int i = 1; i < n; i++) {
+            float v = data.getAtIndex(F32, i);
+            if (v > bestValue) {
+                best = i;
+                bestValue = v;
+            }
+        }
+        return best;
+    }
+
     @Override
     public void attention(Tensor out, Tensor q, Tensor k, Tensor v, int heads, int kvHeads, int headDim, float scale,
             int causalOffset) {

@@ -33,11 +33,14 @@ public final class CudaBackend implements Backend {
     private final String deviceName;
     private final MemorySegment module;
     private final Map<String, MemorySegment> functions = new HashMap<>();
+    private final Map<String, Integer> sharedAllowed = new HashMap<>();
     private final List<Long> allocations = new ArrayList<>();
     private final CudaKernels kernels;
+    private final boolean splitActivations;
     private MemorySegment staging;
     private MemorySegment scratch = MemorySegment.NULL;
     private MemorySegment ids = MemorySegment.NULL;
+    private MemorySegment activations = MemorySegment.NULL;  // x in bf16 for the tensor-core GEMM
     private boolean closed;
 
     /** True when a driver, a GPU and this build's kernels are all present. */
@@ -58,10 +61,20 @@ public final class CudaBackend implements Backend {
 
     /** Opens GPU 0; throws {@link CudaException} with the reason (no driver, no GPU, no kernels in this build). */
     public static CudaBackend open() {
-        return new CudaBackend(0);
+        return new CudaBackend(0, false);
     }
 
-    private CudaBackend(int ordinal) {
+    /**
+     * Opens GPU 0 with matrix products whose activations keep F32 precision: each is split into two
+     * bf16 terms for the tensor cores (twice their work). Results then match the CPU backend to F32
+     * rounding instead of bf16's, which the GPU suite uses to check the model code end to end.
+     */
+    public static CudaBackend openWithSplitActivations() {
+        return new CudaBackend(0, true);
+    }
+
+    private CudaBackend(int ordinal, boolean splitActivations) {
+        this.splitActivations = splitActivations;
         byte[] image = readFatbin();
         try {
             CudaDriver drv = thread.call(CudaDriver::new);
@@ -90,8 +103,11 @@ public final class CudaBackend implements Backend {
             throw e;
         }
         KernelRunner.Arguments arguments = new KernelRunner.Arguments(Arena.ofAuto());
-        kernels = new CudaKernels((name, launch, args) -> driver.launch(name, function(name), launch,
-                arguments.pack(name, args)));
+        int multiprocessors = thread.call(() -> driver.deviceAttribute(CudaDriver.ATTRIBUTE_MULTIPROCESSOR_COUNT, device));
+        int maxShared = thread.call(() -> driver.deviceAttribute(
+                CudaDriver.ATTRIBUTE_MAX_SHARED_MEMORY_PER_BLOCK_OPTIN, device));
+        kernels = new CudaKernels((name, launch, args) -> driver.launch(name, function(name, launch.sharedBytes()),
+                launch, arguments.pack(name, args)), multiprocessors, maxShared);
     }
 
     private static byte[] readFatbin() {
@@ -106,13 +122,25 @@ public final class CudaBackend implements Backend {
         }
     }
 
-    private MemorySegment function(String name) {
-        return functions.computeIfAbsent(name, n -> driver.function(module, n));
+    /** The kernel, opted in (once) to the dynamic shared memory this launch asks for beyond the default. */
+    private MemorySegment function(String name, int sharedBytes) {
+        MemorySegment function = functions.computeIfAbsent(name, n -> driver.function(module, n));
+        if (sharedBytes > Launch.DEFAULT_SHARED_BYTES && sharedAllowed.getOrDefault(name, 0) < sharedBytes) {
+            driver.allowDynamicShared(name, function, sharedBytes);
+            sharedAllowed.put(name, sharedBytes);
+        }
+        return function;
     }
 
     @Override
     public String name() {
-        return "cuda (" + deviceName + ")";
+        return "cuda (" + deviceName + (splitActivations ? ", split bf16 activations" : "") + ")";
+    }
+
+    /** Large enough that a 7B layer's GEMMs fill every SM with 128×256 tiles (~470 MB of decoder buffers). */
+    @Override
+    public int batchRows() {
+        return 2048;
     }
 
     /** The launcher on this GPU; call it only through {@link #onCudaThread}. */
@@ -277,7 +305,23 @@ public final class CudaBackend implements Backend {
             throw new IllegalArgumentException("matmul: " + out + " = " + x + " · " + w + "ᵀ has mismatched shapes");
         }
         thread.post(() -> kernels.matmul(out.data(), x.data(), w.data(), w.dtype(),
-                bias == null ? MemorySegment.NULL : bias.data(), n, k, o));
+                bias == null ? MemorySegment.NULL : bias.data(), n, k, o,
+                n > 1 && w.dtype() == DType.BF16
+                        ? activationScratch(CudaKernels.activationScratchBytes(n, k, splitActivations))
+                        : MemorySegment.NULL, splitActivations));
+    }
+
+    /** The bf16 activation buffer, grown (after the GPU is done with the old one) to at least bytes. */
+    MemorySegment activationScratch(long bytes) {
+        if (activations.byteSize() < bytes) {
+            if (activations != MemorySegment.NULL) {
+                driver.synchronize();  // a queued GEMM may still read the old buffer
+                allocations.remove(Long.valueOf(activations.address()));
+                driver.free(activations.address());
+            }
+            activations = allocateBytes(Math.max(bytes, 1L << 20));
+        }
+        return activations;
     }
 
     @Override
@@ -325,7 +369,7 @@ public final class CudaBackend implements Backend {
                 partials = ensureScratch(CudaKernels.decodeScratchFloats(n, heads, headDim, m) * 4);
             }
             kernels.attention(out.data(), q.data(), k.data(), v.data(), n, m, heads, kvHeads, headDim, scale,
-                    causalOffset, partials);
+                    causalOffset, partials, !splitActivations);
         });
     }
 
@@ -346,7 +390,7 @@ public final class CudaBackend implements Backend {
     }
 
     /** Index of the largest logit of each row (the lowest index on ties). */
-    public int[] argmax(Tensor logits) {
+    public int[] argmaxRows(Tensor logits) {
         int rows = logits.rows();
         return thread.call(() -> {
             MemorySegment out = ensureIds(rows);
@@ -354,6 +398,15 @@ public final class CudaBackend implements Backend {
             driver.copyToHost(staging, out.address(), 4L * rows);
             return staging.asSlice(0, 4L * rows).toArray(ValueLayout.JAVA_INT);
         });
+    }
+
+    /** Only the index crosses the bus: 4 bytes per decode step instead of the vocabulary's logits. */
+    @Override
+    public int argmax(Tensor x) {
+        if (x.dtype() != DType.F32 || x.numel() == 0 || x.numel() > Integer.MAX_VALUE) {
+            throw new IllegalArgumentException("argmax: tensor " + x + " must be F32 with 1 … 2^31 − 1 elements");
+        }
+        return argmaxRows(x.reshape(1, x.numel()))[0];
     }
 
     /**

@@ -25,6 +25,8 @@ final class CudaDriver {
     static final int ATTRIBUTE_MULTIPROCESSOR_COUNT = 16;
     static final int ATTRIBUTE_COMPUTE_CAPABILITY_MAJOR = 75;
     static final int ATTRIBUTE_COMPUTE_CAPABILITY_MINOR = 76;
+    static final int ATTRIBUTE_MAX_SHARED_MEMORY_PER_BLOCK_OPTIN = 97;
+    private static final int FUNCTION_MAX_DYNAMIC_SHARED_SIZE_BYTES = 8;
 
     private static final MemoryLayout SIZE_T = JAVA_LONG;
     private final Arena arena = Arena.ofShared();
@@ -34,7 +36,7 @@ final class CudaDriver {
             cuDeviceGetAttribute, cuDevicePrimaryCtxRetain, cuDevicePrimaryCtxRelease, cuCtxSetCurrent,
             cuCtxSynchronize, cuMemAlloc, cuMemFree, cuMemAllocHost, cuMemFreeHost, cuMemcpyHtoD, cuMemcpyDtoH,
             cuMemcpyDtoD, cuMemsetD8, cuMemGetInfo, cuModuleLoadData, cuModuleUnload, cuModuleGetFunction,
-            cuLaunchKernel, cuGetErrorName, cuEventCreate, cuEventRecord, cuEventSynchronize, cuEventElapsedTime,
+            cuLaunchKernel, cuFuncSetAttribute, cuGetErrorName, cuEventCreate, cuEventRecord, cuEventSynchronize, cuEventElapsedTime,
             cuEventDestroy;
 
     /** True when libcuda.so.1 can be loaded (says nothing about a usable GPU). */
@@ -81,6 +83,7 @@ final class CudaDriver {
         cuModuleUnload = bind("cuModuleUnload", p);
         cuModuleGetFunction = bind("cuModuleGetFunction", p, p, p);
         cuLaunchKernel = bind("cuLaunchKernel", p, i, i, i, i, i, i, i, p, p, p);
+        cuFuncSetAttribute = bind("cuFuncSetAttribute", p, i, i);
         cuGetErrorName = bind("cuGetErrorName", i, p);
         cuEventCreate = bind("cuEventCreate", p, i);
         cuEventRecord = bind("cuEventRecord", p, p);
@@ -299,6 +302,16 @@ final class CudaDriver {
             check("cuModuleGetFunction(" + name + ")",
                     (int) cuModuleGetFunction.invokeExact(out, module, scratch.allocateFrom(name)));
             return out.get(ADDRESS, 0);
+        } catch (Throwable t) {
+            throw rethrow(t);
+        }
+    }
+
+    /** Lets the function's launches ask for up to bytes of dynamic shared memory (past the default 48 KiB). */
+    void allowDynamicShared(String name, MemorySegment function, int bytes) {
+        try {
+            check("cuFuncSetAttribute(" + name + ", max dynamic shared " + bytes + ")",
+                    (int) cuFuncSetAttribute.invokeExact(function, FUNCTION_MAX_DYNAMIC_SHARED_SIZE_BYTES, bytes));
         } catch (Throwable t) {
             throw rethrow(t);
         }

@@ -187,7 +187,7 @@ public final class GpuSuite {
             logits[77_777] = 40;
             logits[vocab + 151_999] = 40;
             Tensor lt = device(logits, 4, vocab);
-            int[] got = gpu.argmax(lt);
+            int[] got = gpu.argmaxRows(lt);
             int[] want = ScalarOracles.argmax(logits, 4, vocab);
             report("argmax [4, 152064]", Arrays.equals(got, want) ? 0 : 1, 0);
             gpu.softmax(lt);
@@ -224,6 +224,21 @@ public final class GpuSuite {
             checkPatchify(448, 336);
         });
         check("gemm_bf16_simt", () -> checkGemmVariant("gemm_bf16_simt", 130, 520, 200));
+        check("gemm_bf16 v1", () -> checkGemmVariant("gemm_bf16", 200, 3584, 700));
+        check("gemm_tc tiles", () -> {
+            for (CudaKernels.GemmTile tile : CudaKernels.GemmTile.values()) {
+                checkTensorCoreTile(tile.kernel(), 300, 1032, 700, false);  // k: 16 steps of 64 and a tail of 8
+            }
+            checkTensorCoreTile(CudaKernels.GEMM_TC_W8, 300, 1020, 700, false);
+            checkTensorCoreTile("gemm_tc_128x256", 520, 512, 600, false);
+            checkTensorCoreTile("gemm_tc_64x128", 300, 1032, 700, true);
+        });
+        check("gemv_bf16 variants", () -> {
+            for (int rows : new int[] {8, 4, 2, 1}) {
+                checkGemvVariant(rows, 2, 3584, 4608);
+                checkGemvVariant(rows, 1, 18944, 3584);
+            }
+        });
     }
 
     private void checkMatmul(DType type, int n, int k, int o, boolean withBias, String name) {
@@ -262,16 +277,64 @@ public final class GpuSuite {
                 relativeError(read(out), ScalarOracles.matmul(ScalarOracles.roundToBf16(x), w, null, n, k, o)), 1e-4);
     }
 
+    /** A gemm_tc tile against the oracle on bf16-rounded x (1e-4), or with split activations on x itself (1e-5). */
+    private void checkTensorCoreTile(String kernel, int n, int k, int o, boolean split) {
+        float[] x = gaussian(n * k, 1);
+        float[] w = ScalarOracles.roundToBf16(gaussian(o * k, 0.05));
+        float[] bias = gaussian(o, 1);
+        Tensor xt = device(x, n, k);
+        Tensor wt = weight(w, DType.BF16, o, k);
+        Tensor bt = weight(bias, DType.F32, o);
+        Tensor out = poisoned(n, o);
+        gpu.onCudaThread(() -> gpu.kernels().gemmTensorCores(kernel, out.data(), xt.data(),
+                gpu.activationScratch(CudaKernels.activationScratchBytes(n, k, split)), wt.data(), bt.data(), n, k, o,
+                split));
+        String shape = " [" + n + "x" + k + "x" + o + "]";
+        if (split) {
+            report(kernel + " split activations vs f32 x" + shape,
+                    relativeError(read(out), ScalarOracles.matmul(x, w, bias, n, k, o)), 1e-5);
+        } else {
+            report(kernel + " vs bf16-rounded x" + shape,
+                    relativeError(read(out), ScalarOracles.matmul(ScalarOracles.roundToBf16(x), w, bias, n, k, o)), 1e-4);
+        }
+    }
+
+    private void checkGemvVariant(int rows, int n, int k, int o) {
+        float[] x = gaussian(n * k, 1);
+        float[] w = ScalarOracles.roundToBf16(gaussian(o * k, 0.05));
+        Tensor xt = device(x, n, k);
+        Tensor wt = weight(w, DType.BF16, o, k);
+        Tensor out = poisoned(n, o);
+        gpu.onCudaThread(() -> gpu.kernels().gemvBf16(rows, out.data(), xt.data(), wt.data(), MemorySegment.NULL, n, k,
+                o));
+        report("gemv_bf16 " + rows + " rows/block [" + n + "x" + k + "x" + o + "]",
+                relativeError(read(out), ScalarOracles.matmul(x, w, null, n, k, o)), 1e-5);
+    }
+
+    /**
+     * Attention through the Backend (decode rows, or the tensor-core prefill kernel for more: bf16
+     * operands, 1e-2), and for prefill also the F32 SIMT kernel (1e-5).
+     */
     private void checkAttention(int n, int m, int heads, int kvHeads, int headDim, int offset, String name) {
         float scale = (float) (1 / Math.sqrt(headDim));
         float[] q = gaussian(n * heads * headDim, 1.5);
         float[] k = gaussian(m * kvHeads * headDim, 1);
         float[] v = gaussian(m * kvHeads * headDim, 1);
+        float[] want = ScalarOracles.attention(q, k, v, n, m, heads, kvHeads, headDim, scale, offset);
+        Tensor qt = device(q, n, heads * headDim);
+        Tensor kt = device(k, m, kvHeads * headDim);
+        Tensor vt = device(v, m, kvHeads * headDim);
         Tensor out = poisoned(n, heads * headDim);
-        gpu.attention(out, device(q, n, heads * headDim), device(k, m, kvHeads * headDim),
-                device(v, m, kvHeads * headDim), heads, kvHeads, headDim, scale, offset);
-        report("attention " + name, relativeError(read(out),
-                ScalarOracles.attention(q, k, v, n, m, heads, kvHeads, headDim, scale, offset)), 1e-5);
+        gpu.attention(out, qt, kt, vt, heads, kvHeads, headDim, scale, offset);
+        boolean decode = n <= CudaKernels.DECODE_MAX_ROWS;
+        report("attention " + name + (decode ? "" : " (tensor cores)"), relativeError(read(out), want),
+                decode ? 1e-5 : 1e-2);
+        if (!decode) {
+            Tensor simt = poisoned(n, heads * headDim);
+            gpu.onCudaThread(() -> gpu.kernels().attentionPrefill(simt.data(), qt.data(), kt.data(), vt.data(), n, m,
+                    heads, kvHeads, headDim, scale, offset));
+            report("attention " + name + " (SIMT, F32)", relativeError(read(simt), want), 1e-5);
+        }
     }
 
     private void checkResize(int inW, int inH, int outW, int outH, ResampleTables.Filter filter) {

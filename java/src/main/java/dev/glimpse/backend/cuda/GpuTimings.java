@@ -116,15 +116,23 @@ final class GpuTimings {
 
     private void kernels() {
         CudaKernels k = gpu.kernels();
-        for (int[] shape : new int[][] {{HIDDEN, MLP}, {MLP, HIDDEN}, {HIDDEN, HIDDEN + 2 * 512}, {HIDDEN, VOCAB}}) {
+        launchGap();
+        for (int[] shape : new int[][] {{HIDDEN, MLP}, {MLP, HIDDEN}, {HIDDEN, HIDDEN + 2 * 512}, {HIDDEN, HIDDEN},
+                {HIDDEN, VOCAB}}) {
             int in = shape[0];
             int out = shape[1];
             Tensor w = random(DType.BF16, out, in);
             Tensor x = activations(1, in);
             Tensor y = gpu.allocate("y", 1, out);
-            time("gemv_bf16 " + in + " -> " + out, 2.0 * in * out + 4.0 * (in + out), 2.0 * in * out,
-                    () -> gpu.matmul(y, x, w, null));
+            for (int rows : new int[] {8, 4, 2, 1}) {
+                String chosen = rows == CudaKernels.gemvRowsPerBlock(out) ? " (matmul's)" : "";
+                time("gemv_bf16 " + rows + " rows/block " + in + " -> " + out + chosen, 2.0 * in * out + 4.0 * (in + out),
+                        2.0 * in * out, () -> gpu.onCudaThread(
+                                () -> k.gemvBf16(rows, y.data(), x.data(), w.data(), MemorySegment.NULL, 1, in, out)));
+            }
             gpu.free(w.data());
+            gpu.free(x.data());
+            gpu.free(y.data());
         }
         {
             Tensor w = random(DType.F32, 4608, HIDDEN);
@@ -132,23 +140,45 @@ final class GpuTimings {
             Tensor y = gpu.allocate("y", 1, 4608);
             time("gemv_f32 3584 -> 4608", 4.0 * HIDDEN * 4608, 2.0 * HIDDEN * 4608, () -> gpu.matmul(y, x, w, null));
             gpu.free(w.data());
+            gpu.free(x.data());
+            gpu.free(y.data());
         }
-        for (int[] s : new int[][] {{2048, HIDDEN, MLP}, {2048, MLP, HIDDEN}, {1024, 1280, 3420}, {4096, 4096, 4096}}) {
+        // matmul as the model calls it (x converted to bf16, then the tile it picks), then each tile forced.
+        for (int[] s : new int[][] {{2048, HIDDEN, MLP}, {2048, MLP, HIDDEN}, {2048, HIDDEN, HIDDEN}, {2048, HIDDEN, 512},
+                {300, HIDDEN, MLP}, {300, MLP, HIDDEN}, {1024, 1280, 3420}, {1024, 3420, 1280}, {4096, 4096, 4096}}) {
             int n = s[0];
             int in = s[1];
             int out = s[2];
             Tensor w = random(DType.BF16, out, in);
             Tensor x = activations(n, in);
             Tensor y = gpu.allocate("y", n, out);
-            time("gemm_bf16 (tensor cores) " + n + "x" + in + "x" + out, 2.0 * out * in + 4.0 * n * (in + out),
-                    2.0 * n * in * out, () -> gpu.matmul(y, x, w, null));
-            if (n == 1024) {
-                time("gemm_bf16_simt " + n + "x" + in + "x" + out, 2.0 * out * in + 4.0 * n * (in + out),
-                        2.0 * n * in * out, () -> k.gemm("gemm_bf16_simt", y.data(), x.data(), w.data(),
-                                MemorySegment.NULL, n, in, out));
+            double bytes = 2.0 * out * in + 4.0 * n * (in + out);
+            double flops = 2.0 * n * in * out;
+            String shape = n + "x" + in + "x" + out;
+            String picked = k.tensorCoreKernel(n, in, out, w.data());
+            time("matmul bf16 " + shape + " (" + picked + ")", bytes, flops, () -> gpu.matmul(y, x, w, null));
+            if (n == 2048 && out >= HIDDEN || n == 4096) {
+                for (CudaKernels.GemmTile tile : CudaKernels.GemmTile.values()) {
+                    if (!tile.kernel().equals(picked)) {
+                        time("  " + tile.kernel() + " " + shape, bytes, flops, () -> gpu.onCudaThread(
+                                () -> k.gemmTensorCores(tile.kernel(), y.data(), x.data(),
+                                        gpu.activationScratch(CudaKernels.activationScratchBytes(n, in, false)), w.data(),
+                                        MemorySegment.NULL, n, in, out, false)));
+                    }
+                }
+            }
+            if (n == 4096) {
+                time("  convert_bf16 only " + n + "x" + in, 6.0 * n * in, 0, () -> gpu.onCudaThread(() -> {
+                    MemorySegment scratch = gpu.activationScratch(CudaKernels.activationScratchBytes(n, in, false));
+                    gpu.kernels().gemmTensorCoresConvertOnly(x.data(), scratch, n, in, false);
+                }));
+                time("  gemm_bf16 (v1: 64x64 tiles, no pipeline) " + shape, bytes, flops, () -> k.gemm("gemm_bf16",
+                        y.data(), x.data(), w.data(), MemorySegment.NULL, n, in, out));
+            }
+            if (n == 1024 && in == 1280) {
                 Tensor wf = random(DType.F32, out, in);
-                time("gemm_f32 " + n + "x" + in + "x" + out, 4.0 * out * in + 4.0 * n * (in + out),
-                        2.0 * n * in * out, () -> gpu.matmul(y, x, wf, null));
+                time("gemm_f32 " + shape, 4.0 * out * in + 4.0 * n * (in + out), flops,
+                        () -> gpu.matmul(y, x, wf, null));
                 gpu.free(wf.data());
             }
             gpu.free(w.data());
@@ -170,13 +200,27 @@ final class GpuTimings {
             Tensor q = activations(n, HEADS * HEAD_DIM);
             Tensor kv = activations(n, KV_HEADS * HEAD_DIM);
             Tensor out = gpu.allocate("o", n, HEADS * HEAD_DIM);
-            time("attention prefill causal n=2048 28/4x128", 4.0 * n * (2 * HEADS + 2 * KV_HEADS) * HEAD_DIM,
-                    2.0 * n * n * HEADS * HEAD_DIM, () -> gpu.attention(out, q, kv, kv, HEADS, KV_HEADS, HEAD_DIM, 0.088f, 0));
+            double bytes = 4.0 * n * (2 * HEADS + 2 * KV_HEADS) * HEAD_DIM;
+            double flops = 2.0 * n * n * HEADS * HEAD_DIM;
+            time("attention prefill causal n=2048 28/4x128 (tensor cores)", bytes, flops,
+                    () -> gpu.attention(out, q, kv, kv, HEADS, KV_HEADS, HEAD_DIM, 0.088f, 0));
+            time("  SIMT (F32) kernel", bytes, flops, () -> gpu.onCudaThread(() -> k.attentionPrefill(out.data(),
+                    q.data(), kv.data(), kv.data(), n, n, HEADS, KV_HEADS, HEAD_DIM, 0.088f, 0)));
             int v = 4096;
             Tensor qv = activations(v, 16 * 80);
             Tensor outv = gpu.allocate("o", v, 16 * 80);
-            time("attention prefill non-causal n=4096 16x80 (vision)", 4.0 * v * 4 * 16 * 80,
+            time("attention prefill non-causal n=4096 16x80 (vision, tensor cores)", 4.0 * v * 4 * 16 * 80,
                     4.0 * v * v * 16 * 80, () -> gpu.attention(outv, qv, qv, qv, 16, 16, 80, 0.11f, -1));
+            time("  SIMT (F32) kernel", 4.0 * v * 4 * 16 * 80, 4.0 * v * v * 16 * 80, () -> gpu.onCudaThread(
+                    () -> k.attentionPrefill(outv.data(), qv.data(), qv.data(), qv.data(), v, v, 16, 16, 80, 0.11f, -1)));
+            Tensor qw = activations(64, 16 * 80);
+            Tensor outw = gpu.allocate("o", 64, 16 * 80);
+            time("attention vision window n=64 16x80 x 16 windows", 16 * 4.0 * 64 * 4 * 16 * 80,
+                    16 * 4.0 * 64 * 64 * 16 * 80, () -> {
+                        for (int w = 0; w < 16; w++) {
+                            gpu.attention(outw, qw, qw, qw, 16, 16, 80, 0.11f, -1);
+                        }
+                    });
         }
         int rows = 2048;
         Tensor x = activations(rows, HIDDEN);
@@ -224,6 +268,22 @@ final class GpuTimings {
         time("normalize_patchify 1008x1008 (with table upload)", 3.0 * 1008 * 1008 + 4.0 * pixels.numel(), 0,
                 () -> gpu.normalizePatchify(pixels, square, 1008, 1008, 3, 14, 2, 2, NormalizeTable.CLIP_MEAN,
                         NormalizeTable.CLIP_STD));
+    }
+
+    /**
+     * What one launch costs the GPU between dependent kernels (the decode step has ~15 per layer):
+     * 1000 back-to-back launches of a one-element kernel, issued on the CUDA thread.
+     */
+    private void launchGap() {
+        Tensor one = activations(1);
+        CudaKernels k = gpu.kernels();
+        double ms = gpu.medianMillis(WARMUP, RUNS, () -> {
+            for (int i = 0; i < 1000; i++) {
+                k.add(one.data(), one.data(), 1);
+            }
+        });
+        System.out.printf(Locale.ROOT, "%-52s %9.3f us per launch (x 420 launches of a 28-layer decode step = %.2f ms)%n",
+                "launch gap: 1000 dependent one-element kernels", ms, ms * 0.42);
     }
 
     /** The decoder's per-token work at 7B shapes, through the Backend API. */
@@ -305,7 +365,7 @@ final class GpuTimings {
                 }
                 gpu.rmsNorm(h, x, norm, 1e-6f);
                 gpu.matmul(logits, h, lmHead, null);
-                token[0] = gpu.argmax(logits)[0];
+                token[0] = gpu.argmax(logits);
             };
             int tokens = 16;
             for (int i = 0; i < 3; i++) {
@@ -330,6 +390,20 @@ final class GpuTimings {
                     handoffMs, 1000 / handoffMs, weightBytes / handoffMs / 1e6);
             System.out.printf(Locale.ROOT, "same chain issued on the CUDA thread:   %.2f ms/token = %.1f tok/s (%.1f GB/s)%n",
                     directMs, 1000 / directMs, weightBytes / directMs / 1e6);
+            // Where the rest goes: the same matrix-vector products alone (the floor for this GEMV), timed on the GPU.
+            double gemvMs = gpu.medianMillis(1, 5, () -> {
+                for (int l = 0; l < layers; l++) {
+                    gpu.matmul(qkvOut, h, qkv[l], qkvBias[l]);
+                    gpu.matmul(proj, attn, o[l], null);
+                    gpu.matmul(gate, h, gateW[l], null);
+                    gpu.matmul(up, h, upW[l], null);
+                    gpu.matmul(proj, gate, downW[l], null);
+                }
+                gpu.matmul(logits, h, lmHead, null);
+            });
+            System.out.printf(Locale.ROOT, "its matrix-vector products alone:       %.2f ms/token (%.1f GB/s); the other "
+                    + "%d launches per step cost %.2f ms%n", gemvMs, weightBytes / gemvMs / 1e6, layers * 11 + 3,
+                    directMs - gemvMs);
         }
     }
 }

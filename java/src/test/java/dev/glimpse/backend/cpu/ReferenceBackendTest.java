@@ -29,6 +29,14 @@ class ReferenceBackendTest {
     }
 
     @Test
+    void argmaxTakesTheLowestIndexOfTheMaximumOverAllRows() {
+        Tensor x = activation(ref, "x", new float[] {-5, 3, 7, 1, 7, -9}, 2, 3);
+        org.junit.jupiter.api.Assertions.assertEquals(2, ref.argmax(x));
+        Tensor negative = activation(ref, "y", new float[] {-3, -1, -2}, 1, 3);
+        org.junit.jupiter.api.Assertions.assertEquals(1, ref.argmax(negative));
+    }
+
+    @Test
     void softmaxOfZeroAndLn2IsOneThirdTwoThirds() {
         Tensor x = activation(ref, "x", new float[] {0, LN2, 1000, 1000 + LN2}, 2, 2);
         ref.softmax(x);

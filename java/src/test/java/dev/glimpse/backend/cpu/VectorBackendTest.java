@@ -87,6 +87,23 @@ class VectorBackendTest {
 
     @ParameterizedTest(name = "{0}-bit, {1} threads")
     @MethodSource("configurations")
+    void argmaxMatchesTheSamplersScalarArgmax(int bits, int threads) {
+        with(bits, threads, (fast, ref, host, random) -> {
+            for (int n : new int[] {1, 5, 151_936}) {
+                float[] logits = random(random, n, 3);
+                if (n > 100) {
+                    logits[77] = 50;
+                    logits[n - 3] = 50;  // a tie: the lower index wins
+                }
+                int want = dev.glimpse.generate.Sampler.argmax(logits, n);
+                assertEquals(want, fast.argmax(activation(fast, "logits", logits, 1, n)), "argmax of " + n);
+                assertEquals(want, ref.argmax(activation(ref, "logits", logits, 1, n)), "reference argmax of " + n);
+            }
+        });
+    }
+
+    @ParameterizedTest(name = "{0}-bit, {1} threads")
+    @MethodSource("configurations")
     void matmulPastTheCaches(int bits, int threads) {
         with(bits, threads, (fast, ref, host, random) -> {
             // 4096 × 4096 weights are 32 MB in BF16, more than the L3 cache; the prefill case spans several

@@ -2,6 +2,8 @@ package dev.glimpse.backend.cuda;
 
 import static dev.glimpse.backend.cuda.ScalarOracles.relativeError;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -78,6 +80,64 @@ class CudaKernelsShimTest {
         checkGemm("gemm_bf16", 5, 37, 9, false);     // k % 8 != 0: element loads, one partial tile
     }
 
+    /**
+     * The pipelined tensor-core GEMM (mma, ldmatrix, cp.async emulated by the shim): on bf16-rounded x,
+     * or with split activations on x itself (hi + lo carry x to ~2^-16; tolerance 1e-5 holds).
+     */
+    private void checkTensorCoreGemm(String kernel, int n, int k, int o, boolean withBias, boolean split) {
+        float[] x = ShimMemory.random(random, n * k);
+        float[] w = ShimMemory.bf16Exact(random, o * k);
+        float[] bias = withBias ? ShimMemory.random(random, o) : null;
+        float[] want = ScalarOracles.matmul(split ? x : ScalarOracles.roundToBf16(x), w, bias, n, k, o);
+        MemorySegment out = memory.poisoned(n * o);
+        kernels.gemmTensorCores(kernel, out, memory.floats(x),
+                memory.garbage(CudaKernels.activationScratchBytes(n, k, split)), memory.bf16(w),
+                withBias ? memory.floats(bias) : MemorySegment.NULL, n, k, o, split);
+        assertClose(kernel + " " + n + "x" + k + "x" + o + (split ? " split" : ""), ShimMemory.read(out), want,
+                F32_TOLERANCE);
+    }
+
+    @Test
+    void tensorCoreGemmTilesMatchOracle() {
+        checkTensorCoreGemm("gemm_tc_64x128", 70, 200, 130, true, false);      // tails in n, o, k (200 = 3 x 64 + 8)
+        checkTensorCoreGemm("gemm_tc_128x128", 130, 136, 260, false, false);   // three stages of the copy ring in use
+        checkTensorCoreGemm("gemm_tc_128x256", 129, 72, 257, true, false);     // o odd: element stores, no pairs
+        checkTensorCoreGemm("gemm_tc_128x128_w8", 60, 132, 150, true, false);  // k % 8 == 4: 8-byte weight copies
+        checkTensorCoreGemm("gemm_tc_64x128", 40, 72, 130, true, true);        // second pass accumulates, pairs
+        checkTensorCoreGemm("gemm_tc_64x128", 40, 72, 129, false, true);       // and element by element
+    }
+
+    @Test
+    void matmulTakesTheTensorCoreGemmForBf16Batches() {
+        int n = 33;
+        int k = 96;
+        int o = 40;
+        float[] x = ShimMemory.random(random, n * k);
+        float[] w = ShimMemory.bf16Exact(random, o * k);
+        MemorySegment out = memory.poisoned(n * o);
+        kernels.matmul(out, memory.floats(x), memory.bf16(w), DType.BF16, MemorySegment.NULL, n, k, o,
+                memory.garbage(CudaKernels.activationScratchBytes(n, k, false)), false);
+        assertClose("matmul BF16 n=33", ShimMemory.read(out),
+                ScalarOracles.matmul(ScalarOracles.roundToBf16(x), w, null, n, k, o), F32_TOLERANCE);
+    }
+
+    @Test
+    void tensorCoreTilesFillTheMultiprocessors() {
+        CudaKernels h100 = new CudaKernels(ShimRunner.load(), 132, 227 * 1024);
+        MemorySegment aligned = MemorySegment.ofAddress(1L << 20);
+        assertEquals("gemm_tc_128x256", h100.tensorCoreKernel(2048, 3584, 18944, aligned));
+        assertEquals("gemm_tc_128x256", h100.tensorCoreKernel(2048, 18944, 3584, aligned));  // 224 blocks
+        assertEquals("gemm_tc_128x128", h100.tensorCoreKernel(1024, 1280, 3420, aligned));   // 216 blocks
+        assertEquals("gemm_tc_64x128", h100.tensorCoreKernel(300, 18944, 3584, aligned));    // 140 blocks
+        assertEquals("gemm_tc_64x128", h100.tensorCoreKernel(2048, 3584, 512, aligned));     // the smallest
+        assertEquals("gemm_tc_128x128_w8", h100.tensorCoreKernel(1024, 3420, 1280, aligned));
+        assertEquals("gemm_tc_128x128_w8", h100.tensorCoreKernel(64, 64, 64, MemorySegment.ofAddress(8)));
+        assertNull(h100.tensorCoreKernel(64, 37, 64, aligned));
+        // sm_86 and sm_89 give a block at most 99 KiB: the 144 KiB tile is never chosen there.
+        CudaKernels ada = new CudaKernels(ShimRunner.load(), 128, 99 * 1024);
+        assertEquals("gemm_tc_128x128", ada.tensorCoreKernel(2048, 3584, 18944, aligned));
+    }
+
     @Test
     void gemmBf16SimtMatchesOracle() {
         checkGemm("gemm_bf16_simt", 66, 48, 65, true);
@@ -110,6 +170,28 @@ class CudaKernelsShimTest {
     }
 
     @Test
+    void gemvBf16VariantsSplitRowsAcrossWarps() {
+        for (int rows : new int[] {8, 4, 2, 1}) {
+            // 65 chunks of 8: the unrolled loads run past the row's end on some lanes; o = 7 leaves a partial block
+            int k = 520;
+            int o = 7;
+            float[] x = ShimMemory.random(random, 2 * k);
+            float[] w = ShimMemory.bf16Exact(random, o * k);
+            float[] bias = ShimMemory.random(random, o);
+            MemorySegment out = memory.poisoned(2 * o);
+            kernels.gemvBf16(rows, out, memory.floats(x), memory.bf16(w), memory.floats(bias), 2, k, o);
+            assertClose("gemv_bf16 " + rows + " rows per block", ShimMemory.read(out),
+                    ScalarOracles.matmul(x, w, bias, 2, k, o), F32_TOLERANCE);
+            float[] odd = ShimMemory.random(random, 37);
+            float[] wOdd = ShimMemory.bf16Exact(random, 3 * 37);
+            MemorySegment outOdd = memory.poisoned(3);
+            kernels.gemvBf16(rows, outOdd, memory.floats(odd), memory.bf16(wOdd), MemorySegment.NULL, 1, 37, 3);
+            assertClose("gemv_bf16 " + rows + " rows per block, element loads", ShimMemory.read(outOdd),
+                    ScalarOracles.matmul(odd, wOdd, null, 1, 37, 3), F32_TOLERANCE);
+        }
+    }
+
+    @Test
     void gemvF32MatchesOracleOnAllLoadPaths() {
         checkGemv(DType.F32, 1, 300, 17, true, 0);
         checkGemv(DType.F32, 1, 30, 5, false, 0);
@@ -124,7 +206,8 @@ class CudaKernelsShimTest {
             float[] x = ShimMemory.random(random, n * k);
             float[] w = ShimMemory.random(random, o * k);
             MemorySegment out = memory.poisoned(n * o);
-            kernels.matmul(out, memory.floats(x), memory.floats(w), DType.F32, MemorySegment.NULL, n, k, o);
+            kernels.matmul(out, memory.floats(x), memory.floats(w), DType.F32, MemorySegment.NULL, n, k, o,
+                    MemorySegment.NULL, false);
             assertClose("matmul n=" + n, ShimMemory.read(out), ScalarOracles.matmul(x, w, null, n, k, o),
                     F32_TOLERANCE);
         }
@@ -234,7 +317,10 @@ class CudaKernelsShimTest {
         checkAttention(true, 1, 600, 4, 2, 80, 599);   // three splits, head_dim not a multiple of 32
         checkAttention(true, 2, 300, 2, 1, 128, 298);  // two rows see 299 and 300 keys
         checkAttention(true, 1, 513, 2, 2, 64, Backend.NON_CAUSAL);
-        checkAttention(true, 2, 520, 2, 1, 32, 100);   // the third split is empty for both rows
+        checkAttention(true, 2, 520, 2, 1, 32, 100);   // the later splits are empty for both rows
+        checkAttention(true, 1, 300, 14, 2, 64, 299);  // 7 query heads per KV head, as Qwen2.5's
+        checkAttention(true, 1, 200, 16, 1, 32, Backend.NON_CAUSAL);  // 16 on one: two blocks per KV head
+        checkAttention(true, 1, 70, 2, 1, 30, 69);     // head_dim % 4 != 0: element loads
     }
 
     @Test
@@ -242,6 +328,34 @@ class CudaKernelsShimTest {
         checkAttention(false, 37, 42, 4, 2, 80, 5);
         checkAttention(false, 50, 50, 2, 2, 64, Backend.NON_CAUSAL);
         checkAttention(false, 17, 17, 1, 1, 128, 0);
+    }
+
+    /**
+     * Flash attention on tensor cores (mma, ldmatrix and ldmatrix.trans emulated by the shim). Inputs
+     * are bf16-exact and the scale a power of two, so only P's rounding to bf16 separates it from
+     * the F32 oracle: about 2^-9 relative per probability. Tolerance 5e-3.
+     */
+    private void checkTensorCoreAttention(int n, int m, int heads, int kvHeads, int headDim, int offset) {
+        float scale = headDim == 64 ? 0.125f : 0.0625f;
+        float[] q = ShimMemory.bf16Exact(random, n * heads * headDim);
+        float[] k = ShimMemory.bf16Exact(random, m * kvHeads * headDim);
+        float[] v = ShimMemory.bf16Exact(random, m * kvHeads * headDim);
+        for (int i = 0; i < q.length; i++) {
+            q[i] *= 4;  // peaky scores (still bf16-exact)
+        }
+        float[] want = ScalarOracles.attention(q, k, v, n, m, heads, kvHeads, headDim, scale, offset);
+        MemorySegment out = memory.poisoned(n * heads * headDim);
+        kernels.attentionPrefillTensorCores(out, memory.floats(q), memory.floats(k), memory.floats(v), n, m, heads,
+                kvHeads, headDim, scale, offset);
+        assertClose("tensor-core attention n=" + n + " m=" + m + " hd=" + headDim + " offset=" + offset,
+                ShimMemory.read(out), want, 5e-3);
+    }
+
+    @Test
+    void tensorCoreAttentionMasksAndRescalesAcrossKeyTiles() {
+        checkTensorCoreAttention(70, 150, 2, 1, 128, 80);                 // 2 query blocks, 3 key tiles, GQA, offset
+        checkTensorCoreAttention(64, 64, 1, 1, 80, Backend.NON_CAUSAL);   // vision's head_dim, one tile each
+        checkTensorCoreAttention(20, 20, 2, 2, 64, 0);                    // causal from 0: rows see 1 .. 20 keys
     }
 
     @Test

@@ -29,13 +29,18 @@ final class ShimMemory implements AutoCloseable {
         return arena.allocateFrom(ValueLayout.JAVA_BYTE, values);
     }
 
-    /** bf16 bits of values (which must already be bf16-exact, see {@link #bf16Exact}). */
+    /** bf16 bits of values (which must already be bf16-exact, see {@link #bf16Exact}), 64-byte aligned as cuMemAlloc's. */
     MemorySegment bf16(float[] values) {
-        short[] bits = new short[values.length];
+        MemorySegment bits = arena.allocate(2L * values.length, 64);
         for (int i = 0; i < values.length; i++) {
-            bits[i] = (short) (Float.floatToRawIntBits(values[i]) >>> 16);
+            bits.setAtIndex(ValueLayout.JAVA_SHORT, i, (short) (Float.floatToRawIntBits(values[i]) >>> 16));
         }
-        return arena.allocateFrom(ValueLayout.JAVA_SHORT, bits);
+        return bits;
+    }
+
+    /** Bytes of 0xFF (bf16 NaNs, F32 NaNs): scratch a kernel must overwrite before it reads it. */
+    MemorySegment garbage(long bytes) {
+        return arena.allocate(bytes, 64).fill((byte) 0xFF);
     }
 
     static float[] read(MemorySegment segment) {

@@ -39,7 +39,7 @@ public final class TinyCheckpoint {
 
         /** Qwen2.5-0.5B's text shapes (hidden 896, 24 layers, 14/2 heads, MLP 4864) with a small vision tower. */
         public static Spec qwen05b(DType dtype) {
-            return new Spec(896, 24, 14, 2, 4864, new int[] {16, 24, 24}, 1, 32, 2, 64, new int[] {0}, dtype, true, 7);
+            return new Spec(896, 24, 14, 2, 4864, new int[] {8, 12, 12}, 1, 32, 2, 64, new int[] {0}, dtype, true, 7);
         }
 
         /**

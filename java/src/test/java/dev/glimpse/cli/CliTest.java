@@ -285,4 +285,15 @@ class CliTest {
         assertTrue(table.out().contains("adaptive") && table.out().contains("low") && table.out().contains("high"),
                 table.out());
     }
+
+    /** make-tiny writes a checkpoint the loader accepts (config, tokenizer, weights) and that generates. */
+    @Test
+    void makeTinyWritesALoadableCheckpoint(@TempDir Path dir) throws Exception {
+        Path out = dir.resolve("tiny");
+        assertEquals(0, run("make-tiny", "--out", out.toString(), "--dtype", "f16").code());
+        Result r = run("generate", "--model", out.toString(), "--prompt", "hello", "--max-new-tokens", "3", "--json");
+        assertEquals(0, r.code(), r.err());
+        assertEquals(3, r.json().get("generated_ids").size());
+        assertTrue(run("inspect", "--model", out.toString()).out().contains("F16"));
+    }
 }

@@ -31,6 +31,9 @@ final class SpeciesKernels implements VectorKernels {
     private static final ValueLayout.OfShort U16 = ValueLayout.JAVA_SHORT_UNALIGNED;
     private static final long STEP = (long) LANES * Float.BYTES;
     private static final long BF16_STEP = (long) LANES * 2;
+    /** Tokens in a packed strip of the blocked matmul: two vectors. */
+    private static final int STRIP = 2 * LANES;
+    private static final long STRIP_BYTES = (long) STRIP * Float.BYTES;
 
     /**
      * P(t) of the erfc fit of Numerical Recipes (2nd ed., §6.2, "erfcc"), constant term first:
@@ -224,6 +227,119 @@ final class SpeciesKernels implements VectorKernels {
                 out.set(F32, at, out.get(F32, at) + sum);
             }
         }
+    }
+
+    @Override
+    public int stripTokens() {
+        return STRIP;
+    }
+
+    @Override
+    public void gemmTile(float[] xp, int xpAt, float[] w, int wAt, int wStride, int rows, int k, float[] acc,
+            int accAt) {
+        // Rows past the last valid one repeat it: their sums are computed and never stored. One named variable
+        // per accumulator: an array of vectors would not stay in registers.
+        int w0 = wAt + Math.min(0, rows - 1) * wStride;
+        int w1 = wAt + Math.min(1, rows - 1) * wStride;
+        int w2 = wAt + Math.min(2, rows - 1) * wStride;
+        int w3 = wAt + Math.min(3, rows - 1) * wStride;
+        int w4 = wAt + Math.min(4, rows - 1) * wStride;
+        int w5 = wAt + Math.min(5, rows - 1) * wStride;
+        int w6 = wAt + Math.min(6, rows - 1) * wStride;
+        int w7 = wAt + Math.min(7, rows - 1) * wStride;
+        int w8 = wAt + Math.min(8, rows - 1) * wStride;
+        int w9 = wAt + Math.min(9, rows - 1) * wStride;
+        int w10 = wAt + Math.min(10, rows - 1) * wStride;
+        int w11 = wAt + Math.min(11, rows - 1) * wStride;
+        FloatVector c0a = FloatVector.fromArray(FLOATS, acc, accAt + 0 * STRIP);
+        FloatVector c0b = FloatVector.fromArray(FLOATS, acc, accAt + 0 * STRIP + LANES);
+        FloatVector c1a = FloatVector.fromArray(FLOATS, acc, accAt + 1 * STRIP);
+        FloatVector c1b = FloatVector.fromArray(FLOATS, acc, accAt + 1 * STRIP + LANES);
+        FloatVector c2a = FloatVector.fromArray(FLOATS, acc, accAt + 2 * STRIP);
+        FloatVector c2b = FloatVector.fromArray(FLOATS, acc, accAt + 2 * STRIP + LANES);
+        FloatVector c3a = FloatVector.fromArray(FLOATS, acc, accAt + 3 * STRIP);
+        FloatVector c3b = FloatVector.fromArray(FLOATS, acc, accAt + 3 * STRIP + LANES);
+        FloatVector c4a = FloatVector.fromArray(FLOATS, acc, accAt + 4 * STRIP);
+        FloatVector c4b = FloatVector.fromArray(FLOATS, acc, accAt + 4 * STRIP + LANES);
+        FloatVector c5a = FloatVector.fromArray(FLOATS, acc, accAt + 5 * STRIP);
+        FloatVector c5b = FloatVector.fromArray(FLOATS, acc, accAt + 5 * STRIP + LANES);
+        FloatVector c6a = FloatVector.fromArray(FLOATS, acc, accAt + 6 * STRIP);
+        FloatVector c6b = FloatVector.fromArray(FLOATS, acc, accAt + 6 * STRIP + LANES);
+        FloatVector c7a = FloatVector.fromArray(FLOATS, acc, accAt + 7 * STRIP);
+        FloatVector c7b = FloatVector.fromArray(FLOATS, acc, accAt + 7 * STRIP + LANES);
+        FloatVector c8a = FloatVector.fromArray(FLOATS, acc, accAt + 8 * STRIP);
+        FloatVector c8b = FloatVector.fromArray(FLOATS, acc, accAt + 8 * STRIP + LANES);
+        FloatVector c9a = FloatVector.fromArray(FLOATS, acc, accAt + 9 * STRIP);
+        FloatVector c9b = FloatVector.fromArray(FLOATS, acc, accAt + 9 * STRIP + LANES);
+        FloatVector c10a = FloatVector.fromArray(FLOATS, acc, accAt + 10 * STRIP);
+        FloatVector c10b = FloatVector.fromArray(FLOATS, acc, accAt + 10 * STRIP + LANES);
+        FloatVector c11a = FloatVector.fromArray(FLOATS, acc, accAt + 11 * STRIP);
+        FloatVector c11b = FloatVector.fromArray(FLOATS, acc, accAt + 11 * STRIP + LANES);
+        for (int i = 0; i < k; i++) {
+            FloatVector xa = FloatVector.fromArray(FLOATS, xp, xpAt + i * STRIP);
+            FloatVector xb = FloatVector.fromArray(FLOATS, xp, xpAt + i * STRIP + LANES);
+            FloatVector b;
+            b = FloatVector.broadcast(FLOATS, w[w0 + i]);
+            c0a = b.fma(xa, c0a);
+            c0b = b.fma(xb, c0b);
+            b = FloatVector.broadcast(FLOATS, w[w1 + i]);
+            c1a = b.fma(xa, c1a);
+            c1b = b.fma(xb, c1b);
+            b = FloatVector.broadcast(FLOATS, w[w2 + i]);
+            c2a = b.fma(xa, c2a);
+            c2b = b.fma(xb, c2b);
+            b = FloatVector.broadcast(FLOATS, w[w3 + i]);
+            c3a = b.fma(xa, c3a);
+            c3b = b.fma(xb, c3b);
+            b = FloatVector.broadcast(FLOATS, w[w4 + i]);
+            c4a = b.fma(xa, c4a);
+            c4b = b.fma(xb, c4b);
+            b = FloatVector.broadcast(FLOATS, w[w5 + i]);
+            c5a = b.fma(xa, c5a);
+            c5b = b.fma(xb, c5b);
+            b = FloatVector.broadcast(FLOATS, w[w6 + i]);
+            c6a = b.fma(xa, c6a);
+            c6b = b.fma(xb, c6b);
+            b = FloatVector.broadcast(FLOATS, w[w7 + i]);
+            c7a = b.fma(xa, c7a);
+            c7b = b.fma(xb, c7b);
+            b = FloatVector.broadcast(FLOATS, w[w8 + i]);
+            c8a = b.fma(xa, c8a);
+            c8b = b.fma(xb, c8b);
+            b = FloatVector.broadcast(FLOATS, w[w9 + i]);
+            c9a = b.fma(xa, c9a);
+            c9b = b.fma(xb, c9b);
+            b = FloatVector.broadcast(FLOATS, w[w10 + i]);
+            c10a = b.fma(xa, c10a);
+            c10b = b.fma(xb, c10b);
+            b = FloatVector.broadcast(FLOATS, w[w11 + i]);
+            c11a = b.fma(xa, c11a);
+            c11b = b.fma(xb, c11b);
+        }
+        c0a.intoArray(acc, accAt + 0 * STRIP);
+        c0b.intoArray(acc, accAt + 0 * STRIP + LANES);
+        c1a.intoArray(acc, accAt + 1 * STRIP);
+        c1b.intoArray(acc, accAt + 1 * STRIP + LANES);
+        c2a.intoArray(acc, accAt + 2 * STRIP);
+        c2b.intoArray(acc, accAt + 2 * STRIP + LANES);
+        c3a.intoArray(acc, accAt + 3 * STRIP);
+        c3b.intoArray(acc, accAt + 3 * STRIP + LANES);
+        c4a.intoArray(acc, accAt + 4 * STRIP);
+        c4b.intoArray(acc, accAt + 4 * STRIP + LANES);
+        c5a.intoArray(acc, accAt + 5 * STRIP);
+        c5b.intoArray(acc, accAt + 5 * STRIP + LANES);
+        c6a.intoArray(acc, accAt + 6 * STRIP);
+        c6b.intoArray(acc, accAt + 6 * STRIP + LANES);
+        c7a.intoArray(acc, accAt + 7 * STRIP);
+        c7b.intoArray(acc, accAt + 7 * STRIP + LANES);
+        c8a.intoArray(acc, accAt + 8 * STRIP);
+        c8b.intoArray(acc, accAt + 8 * STRIP + LANES);
+        c9a.intoArray(acc, accAt + 9 * STRIP);
+        c9b.intoArray(acc, accAt + 9 * STRIP + LANES);
+        c10a.intoArray(acc, accAt + 10 * STRIP);
+        c10b.intoArray(acc, accAt + 10 * STRIP + LANES);
+        c11a.intoArray(acc, accAt + 11 * STRIP);
+        c11b.intoArray(acc, accAt + 11 * STRIP + LANES);
     }
 
     @Override
@@ -423,6 +539,17 @@ final class SpeciesKernels implements VectorKernels {
         }
         for (; c < count; c++) {
             to.setAtIndex(F32, toIndex + c, bf16At(from, fromIndex + c));
+        }
+    }
+
+    @Override
+    public void bf16ToF32(MemorySegment from, long fromIndex, float[] to, int toIndex, int count) {
+        int c = 0;
+        for (int bound = count - count % LANES; c < bound; c += LANES) {
+            bf16(from, (fromIndex + c) * 2).intoArray(to, toIndex + c);
+        }
+        for (; c < count; c++) {
+            to[toIndex + c] = bf16At(from, fromIndex + c);
         }
     }
 }

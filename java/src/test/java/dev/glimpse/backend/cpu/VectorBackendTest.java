@@ -97,6 +97,25 @@ class VectorBackendTest {
         });
     }
 
+    @ParameterizedTest(name = "{0}-bit, {1} threads")
+    @MethodSource("configurations")
+    void blockedMatmulMatchesReference(int bits, int threads) {
+        with(bits, threads, (fast, ref, host, random) -> {
+            // Strips are 8, 16 or 32 tokens and tiles 12 weight rows: token counts of one strip, with a tail and
+            // of many strips; weight rows below one tile, with a tail and over several panels per thread; K in one
+            // block, and past the 2048 limit (2 and 3 blocks whose sums carry over).
+            int[][] shapes = {
+                {32, 64, 12}, {33, 5, 7}, {40, 17, 13}, {70, 100, 25}, {100, 64, 250}, {64, 2100, 30},
+                {37, 4500, 14}, {257, 96, 1000},
+            };
+            for (int[] s : shapes) {
+                for (DType dtype : DType.values()) {
+                    checkMatmul(fast, ref, host, random, s[0], s[1], s[2], dtype, random.nextBoolean());
+                }
+            }
+        });
+    }
+
     private static void checkMatmul(VectorBackend fast, ReferenceBackend ref, Arena host, Random random, int n, int k,
             int outDim, DType dtype, boolean withBias) {
         float[] x = random(random, n * k, 1);

@@ -236,7 +236,7 @@ final class SpeciesKernels implements VectorKernels {
 
     @Override
     public void gemmTile(float[] xp, int xpAt, float[] w, int wAt, int wStride, int rows, int k, float[] acc,
-            int accAt) {
+            int accAt, int accStride) {
         // Rows past the last valid one repeat it: their sums are computed and never stored. One named variable
         // per accumulator: an array of vectors would not stay in registers.
         int w0 = wAt + Math.min(0, rows - 1) * wStride;
@@ -251,30 +251,30 @@ final class SpeciesKernels implements VectorKernels {
         int w9 = wAt + Math.min(9, rows - 1) * wStride;
         int w10 = wAt + Math.min(10, rows - 1) * wStride;
         int w11 = wAt + Math.min(11, rows - 1) * wStride;
-        FloatVector c0a = FloatVector.fromArray(FLOATS, acc, accAt + 0 * STRIP);
-        FloatVector c0b = FloatVector.fromArray(FLOATS, acc, accAt + 0 * STRIP + LANES);
-        FloatVector c1a = FloatVector.fromArray(FLOATS, acc, accAt + 1 * STRIP);
-        FloatVector c1b = FloatVector.fromArray(FLOATS, acc, accAt + 1 * STRIP + LANES);
-        FloatVector c2a = FloatVector.fromArray(FLOATS, acc, accAt + 2 * STRIP);
-        FloatVector c2b = FloatVector.fromArray(FLOATS, acc, accAt + 2 * STRIP + LANES);
-        FloatVector c3a = FloatVector.fromArray(FLOATS, acc, accAt + 3 * STRIP);
-        FloatVector c3b = FloatVector.fromArray(FLOATS, acc, accAt + 3 * STRIP + LANES);
-        FloatVector c4a = FloatVector.fromArray(FLOATS, acc, accAt + 4 * STRIP);
-        FloatVector c4b = FloatVector.fromArray(FLOATS, acc, accAt + 4 * STRIP + LANES);
-        FloatVector c5a = FloatVector.fromArray(FLOATS, acc, accAt + 5 * STRIP);
-        FloatVector c5b = FloatVector.fromArray(FLOATS, acc, accAt + 5 * STRIP + LANES);
-        FloatVector c6a = FloatVector.fromArray(FLOATS, acc, accAt + 6 * STRIP);
-        FloatVector c6b = FloatVector.fromArray(FLOATS, acc, accAt + 6 * STRIP + LANES);
-        FloatVector c7a = FloatVector.fromArray(FLOATS, acc, accAt + 7 * STRIP);
-        FloatVector c7b = FloatVector.fromArray(FLOATS, acc, accAt + 7 * STRIP + LANES);
-        FloatVector c8a = FloatVector.fromArray(FLOATS, acc, accAt + 8 * STRIP);
-        FloatVector c8b = FloatVector.fromArray(FLOATS, acc, accAt + 8 * STRIP + LANES);
-        FloatVector c9a = FloatVector.fromArray(FLOATS, acc, accAt + 9 * STRIP);
-        FloatVector c9b = FloatVector.fromArray(FLOATS, acc, accAt + 9 * STRIP + LANES);
-        FloatVector c10a = FloatVector.fromArray(FLOATS, acc, accAt + 10 * STRIP);
-        FloatVector c10b = FloatVector.fromArray(FLOATS, acc, accAt + 10 * STRIP + LANES);
-        FloatVector c11a = FloatVector.fromArray(FLOATS, acc, accAt + 11 * STRIP);
-        FloatVector c11b = FloatVector.fromArray(FLOATS, acc, accAt + 11 * STRIP + LANES);
+        FloatVector c0a = FloatVector.fromArray(FLOATS, acc, accAt + 0 * accStride);
+        FloatVector c0b = FloatVector.fromArray(FLOATS, acc, accAt + 0 * accStride + LANES);
+        FloatVector c1a = FloatVector.fromArray(FLOATS, acc, accAt + 1 * accStride);
+        FloatVector c1b = FloatVector.fromArray(FLOATS, acc, accAt + 1 * accStride + LANES);
+        FloatVector c2a = FloatVector.fromArray(FLOATS, acc, accAt + 2 * accStride);
+        FloatVector c2b = FloatVector.fromArray(FLOATS, acc, accAt + 2 * accStride + LANES);
+        FloatVector c3a = FloatVector.fromArray(FLOATS, acc, accAt + 3 * accStride);
+        FloatVector c3b = FloatVector.fromArray(FLOATS, acc, accAt + 3 * accStride + LANES);
+        FloatVector c4a = FloatVector.fromArray(FLOATS, acc, accAt + 4 * accStride);
+        FloatVector c4b = FloatVector.fromArray(FLOATS, acc, accAt + 4 * accStride + LANES);
+        FloatVector c5a = FloatVector.fromArray(FLOATS, acc, accAt + 5 * accStride);
+        FloatVector c5b = FloatVector.fromArray(FLOATS, acc, accAt + 5 * accStride + LANES);
+        FloatVector c6a = FloatVector.fromArray(FLOATS, acc, accAt + 6 * accStride);
+        FloatVector c6b = FloatVector.fromArray(FLOATS, acc, accAt + 6 * accStride + LANES);
+        FloatVector c7a = FloatVector.fromArray(FLOATS, acc, accAt + 7 * accStride);
+        FloatVector c7b = FloatVector.fromArray(FLOATS, acc, accAt + 7 * accStride + LANES);
+        FloatVector c8a = FloatVector.fromArray(FLOATS, acc, accAt + 8 * accStride);
+        FloatVector c8b = FloatVector.fromArray(FLOATS, acc, accAt + 8 * accStride + LANES);
+        FloatVector c9a = FloatVector.fromArray(FLOATS, acc, accAt + 9 * accStride);
+        FloatVector c9b = FloatVector.fromArray(FLOATS, acc, accAt + 9 * accStride + LANES);
+        FloatVector c10a = FloatVector.fromArray(FLOATS, acc, accAt + 10 * accStride);
+        FloatVector c10b = FloatVector.fromArray(FLOATS, acc, accAt + 10 * accStride + LANES);
+        FloatVector c11a = FloatVector.fromArray(FLOATS, acc, accAt + 11 * accStride);
+        FloatVector c11b = FloatVector.fromArray(FLOATS, acc, accAt + 11 * accStride + LANES);
         for (int i = 0; i < k; i++) {
             FloatVector xa = FloatVector.fromArray(FLOATS, xp, xpAt + i * STRIP);
             FloatVector xb = FloatVector.fromArray(FLOATS, xp, xpAt + i * STRIP + LANES);
@@ -316,45 +316,59 @@ final class SpeciesKernels implements VectorKernels {
             c11a = b.fma(xa, c11a);
             c11b = b.fma(xb, c11b);
         }
-        c0a.intoArray(acc, accAt + 0 * STRIP);
-        c0b.intoArray(acc, accAt + 0 * STRIP + LANES);
-        c1a.intoArray(acc, accAt + 1 * STRIP);
-        c1b.intoArray(acc, accAt + 1 * STRIP + LANES);
-        c2a.intoArray(acc, accAt + 2 * STRIP);
-        c2b.intoArray(acc, accAt + 2 * STRIP + LANES);
-        c3a.intoArray(acc, accAt + 3 * STRIP);
-        c3b.intoArray(acc, accAt + 3 * STRIP + LANES);
-        c4a.intoArray(acc, accAt + 4 * STRIP);
-        c4b.intoArray(acc, accAt + 4 * STRIP + LANES);
-        c5a.intoArray(acc, accAt + 5 * STRIP);
-        c5b.intoArray(acc, accAt + 5 * STRIP + LANES);
-        c6a.intoArray(acc, accAt + 6 * STRIP);
-        c6b.intoArray(acc, accAt + 6 * STRIP + LANES);
-        c7a.intoArray(acc, accAt + 7 * STRIP);
-        c7b.intoArray(acc, accAt + 7 * STRIP + LANES);
-        c8a.intoArray(acc, accAt + 8 * STRIP);
-        c8b.intoArray(acc, accAt + 8 * STRIP + LANES);
-        c9a.intoArray(acc, accAt + 9 * STRIP);
-        c9b.intoArray(acc, accAt + 9 * STRIP + LANES);
-        c10a.intoArray(acc, accAt + 10 * STRIP);
-        c10b.intoArray(acc, accAt + 10 * STRIP + LANES);
-        c11a.intoArray(acc, accAt + 11 * STRIP);
-        c11b.intoArray(acc, accAt + 11 * STRIP + LANES);
+        c0a.intoArray(acc, accAt + 0 * accStride);
+        c0b.intoArray(acc, accAt + 0 * accStride + LANES);
+        c1a.intoArray(acc, accAt + 1 * accStride);
+        c1b.intoArray(acc, accAt + 1 * accStride + LANES);
+        c2a.intoArray(acc, accAt + 2 * accStride);
+        c2b.intoArray(acc, accAt + 2 * accStride + LANES);
+        c3a.intoArray(acc, accAt + 3 * accStride);
+        c3b.intoArray(acc, accAt + 3 * accStride + LANES);
+        c4a.intoArray(acc, accAt + 4 * accStride);
+        c4b.intoArray(acc, accAt + 4 * accStride + LANES);
+        c5a.intoArray(acc, accAt + 5 * accStride);
+        c5b.intoArray(acc, accAt + 5 * accStride + LANES);
+        c6a.intoArray(acc, accAt + 6 * accStride);
+        c6b.intoArray(acc, accAt + 6 * accStride + LANES);
+        c7a.intoArray(acc, accAt + 7 * accStride);
+        c7b.intoArray(acc, accAt + 7 * accStride + LANES);
+        c8a.intoArray(acc, accAt + 8 * accStride);
+        c8b.intoArray(acc, accAt + 8 * accStride + LANES);
+        c9a.intoArray(acc, accAt + 9 * accStride);
+        c9b.intoArray(acc, accAt + 9 * accStride + LANES);
+        c10a.intoArray(acc, accAt + 10 * accStride);
+        c10b.intoArray(acc, accAt + 10 * accStride + LANES);
+        c11a.intoArray(acc, accAt + 11 * accStride);
+        c11b.intoArray(acc, accAt + 11 * accStride + LANES);
     }
 
     @Override
-    public float expMinusMax(float[] s, int length, float max) {
+    public float maxOf(float[] s, int from, int length) {
+        FloatVector maxes = FloatVector.broadcast(FLOATS, Float.NEGATIVE_INFINITY);
+        int j = 0;
+        for (int bound = length - length % LANES; j < bound; j += LANES) {
+            maxes = maxes.max(FloatVector.fromArray(FLOATS, s, from + j));
+        }
+        float max = maxes.reduceLanes(VectorOperators.MAX);
+        for (; j < length; j++) {
+            max = Math.max(max, s[from + j]);
+        }
+        return max;
+    }
+
+    @Override
+    public float expMinusMax(float[] s, int from, int length, float max) {
         FloatVector sums = FloatVector.zero(FLOATS);
         int j = 0;
         for (int bound = length - length % LANES; j < bound; j += LANES) {
-            FloatVector e = FloatVector.fromArray(FLOATS, s, j).sub(max).lanewise(VectorOperators.EXP);
-            e.intoArray(s, j);
+            FloatVector e = FloatVector.fromArray(FLOATS, s, from + j).sub(max).lanewise(VectorOperators.EXP);
+            e.intoArray(s, from + j);
             sums = sums.add(e);
         }
         float sum = sums.reduceLanes(VectorOperators.ADD);
         for (; j < length; j++) {
-            s[j] = (float) Math.exp(s[j] - max);
-            sum += s[j];
+            s[from + j] = (float) Math.exp(s[from + j] - max);
+            sum += s[from + j];
         }
         return sum;
     }

@@ -115,7 +115,7 @@ final class VectorGemm {
                 for (int g = 0; g < groups; g++) {
                     int rows = Math.min(ROWS, to - from - g * ROWS);
                     kernels.gemmTile(xp, xpAt, wp, g * ROWS * length, length, rows, length, acc,
-                            (s * groups + g) * tile);
+                            (s * groups + g) * tile, strip);
                 }
             }
         }

@@ -47,13 +47,17 @@ interface VectorKernels {
 
     /**
      * The micro-tile of the blocked matmul, for r < {@link #TILE_ROWS} and t < S = {@link #stripTokens}:
-     * acc[accAt + r·S + t] += Σ_{i<k} xp[xpAt + i·S + t] · w[wAt + r'·wStride + i] with r' = min(r, rows − 1).
-     * xp is a strip of S tokens packed token-minor, w holds F32 weight rows.
+     * acc[accAt + r·accStride + t] += Σ_{i<k} xp[xpAt + i·S + t] · w[wAt + r'·wStride + i] with
+     * r' = min(r, rows − 1). xp is a strip of S tokens packed token-minor, w holds F32 weight rows.
      */
-    void gemmTile(float[] xp, int xpAt, float[] w, int wAt, int wStride, int rows, int k, float[] acc, int accAt);
+    void gemmTile(float[] xp, int xpAt, float[] w, int wAt, int wStride, int rows, int k, float[] acc, int accAt,
+            int accStride);
 
-    /** s[j] = exp(s[j] − max) for j < length; returns the sum of the new values. */
-    float expMinusMax(float[] s, int length, float max);
+    /** The largest of s[from + j] for j < length (−∞ when length is 0). */
+    float maxOf(float[] s, int from, int length);
+
+    /** s[from + j] = exp(s[from + j] − max) for j < length; returns the sum of the new values. */
+    float expMinusMax(float[] s, int from, int length, float max);
 
     /** acc[d] += a·v[d] for d < length, v F32. */
     void addScaled(float[] acc, float a, MemorySegment v, long vAt, int length);

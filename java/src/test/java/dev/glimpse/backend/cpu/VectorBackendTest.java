@@ -308,6 +308,25 @@ class VectorBackendTest {
 
     @ParameterizedTest(name = "{0}-bit, {1} threads")
     @MethodSource("configurations")
+    void blockedAttentionMatchesReference(int bits, int threads) {
+        with(bits, threads, (fast, ref, host, random) -> {
+            // Twelve or more (query, head) pairs per KV head take the blocked path: a vision window (64 patches,
+            // 16 heads of 80), causal prefill from empty and after cached tokens (7 query heads per KV head, so
+            // groups of 12 pairs span queries that see different key counts), several strips of keys and of
+            // value dimensions, and dimensions below one vector.
+            int[][] cases = {
+                // n, m, causal offset, heads, kvHeads, headDim
+                {64, 64, Backend.NON_CAUSAL, 16, 16, 80}, {40, 40, 0, 4, 4, 64}, {30, 100, 70, 28, 4, 128},
+                {13, 13, Backend.NON_CAUSAL, 3, 1, 3}, {200, 200, Backend.NON_CAUSAL, 2, 2, 80}, {12, 77, 65, 1, 1, 17},
+            };
+            for (int[] c : cases) {
+                checkAttention(fast, ref, random, c[0], c[1], c[2], c[3], c[4], c[5]);
+            }
+        });
+    }
+
+    @ParameterizedTest(name = "{0}-bit, {1} threads")
+    @MethodSource("configurations")
     void attentionOverTensOfThousandsOfKeysAfterShortOnes(int bits, int threads) {
         with(bits, threads, (fast, ref, host, random) -> {
             // The scratch rows grow for 20000 keys, then serve a short call again.

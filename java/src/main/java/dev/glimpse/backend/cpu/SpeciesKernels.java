@@ -33,7 +33,6 @@ final class SpeciesKernels implements VectorKernels {
     private static final long BF16_STEP = (long) LANES * 2;
     /** Tokens in a packed strip of the blocked matmul: two vectors. */
     private static final int STRIP = 2 * LANES;
-    private static final long STRIP_BYTES = (long) STRIP * Float.BYTES;
 
     /**
      * P(t) of the erfc fit of Numerical Recipes (2nd ed., §6.2, "erfcc"), constant term first:
@@ -245,12 +244,6 @@ final class SpeciesKernels implements VectorKernels {
         int w3 = wAt + Math.min(3, rows - 1) * wStride;
         int w4 = wAt + Math.min(4, rows - 1) * wStride;
         int w5 = wAt + Math.min(5, rows - 1) * wStride;
-        int w6 = wAt + Math.min(6, rows - 1) * wStride;
-        int w7 = wAt + Math.min(7, rows - 1) * wStride;
-        int w8 = wAt + Math.min(8, rows - 1) * wStride;
-        int w9 = wAt + Math.min(9, rows - 1) * wStride;
-        int w10 = wAt + Math.min(10, rows - 1) * wStride;
-        int w11 = wAt + Math.min(11, rows - 1) * wStride;
         FloatVector c0a = FloatVector.fromArray(FLOATS, acc, accAt + 0 * accStride);
         FloatVector c0b = FloatVector.fromArray(FLOATS, acc, accAt + 0 * accStride + LANES);
         FloatVector c1a = FloatVector.fromArray(FLOATS, acc, accAt + 1 * accStride);
@@ -263,18 +256,6 @@ final class SpeciesKernels implements VectorKernels {
         FloatVector c4b = FloatVector.fromArray(FLOATS, acc, accAt + 4 * accStride + LANES);
         FloatVector c5a = FloatVector.fromArray(FLOATS, acc, accAt + 5 * accStride);
         FloatVector c5b = FloatVector.fromArray(FLOATS, acc, accAt + 5 * accStride + LANES);
-        FloatVector c6a = FloatVector.fromArray(FLOATS, acc, accAt + 6 * accStride);
-        FloatVector c6b = FloatVector.fromArray(FLOATS, acc, accAt + 6 * accStride + LANES);
-        FloatVector c7a = FloatVector.fromArray(FLOATS, acc, accAt + 7 * accStride);
-        FloatVector c7b = FloatVector.fromArray(FLOATS, acc, accAt + 7 * accStride + LANES);
-        FloatVector c8a = FloatVector.fromArray(FLOATS, acc, accAt + 8 * accStride);
-        FloatVector c8b = FloatVector.fromArray(FLOATS, acc, accAt + 8 * accStride + LANES);
-        FloatVector c9a = FloatVector.fromArray(FLOATS, acc, accAt + 9 * accStride);
-        FloatVector c9b = FloatVector.fromArray(FLOATS, acc, accAt + 9 * accStride + LANES);
-        FloatVector c10a = FloatVector.fromArray(FLOATS, acc, accAt + 10 * accStride);
-        FloatVector c10b = FloatVector.fromArray(FLOATS, acc, accAt + 10 * accStride + LANES);
-        FloatVector c11a = FloatVector.fromArray(FLOATS, acc, accAt + 11 * accStride);
-        FloatVector c11b = FloatVector.fromArray(FLOATS, acc, accAt + 11 * accStride + LANES);
         for (int i = 0; i < k; i++) {
             FloatVector xa = FloatVector.fromArray(FLOATS, xp, xpAt + i * STRIP);
             FloatVector xb = FloatVector.fromArray(FLOATS, xp, xpAt + i * STRIP + LANES);
@@ -297,24 +278,6 @@ final class SpeciesKernels implements VectorKernels {
             b = FloatVector.broadcast(FLOATS, w[w5 + i]);
             c5a = b.fma(xa, c5a);
             c5b = b.fma(xb, c5b);
-            b = FloatVector.broadcast(FLOATS, w[w6 + i]);
-            c6a = b.fma(xa, c6a);
-            c6b = b.fma(xb, c6b);
-            b = FloatVector.broadcast(FLOATS, w[w7 + i]);
-            c7a = b.fma(xa, c7a);
-            c7b = b.fma(xb, c7b);
-            b = FloatVector.broadcast(FLOATS, w[w8 + i]);
-            c8a = b.fma(xa, c8a);
-            c8b = b.fma(xb, c8b);
-            b = FloatVector.broadcast(FLOATS, w[w9 + i]);
-            c9a = b.fma(xa, c9a);
-            c9b = b.fma(xb, c9b);
-            b = FloatVector.broadcast(FLOATS, w[w10 + i]);
-            c10a = b.fma(xa, c10a);
-            c10b = b.fma(xb, c10b);
-            b = FloatVector.broadcast(FLOATS, w[w11 + i]);
-            c11a = b.fma(xa, c11a);
-            c11b = b.fma(xb, c11b);
         }
         c0a.intoArray(acc, accAt + 0 * accStride);
         c0b.intoArray(acc, accAt + 0 * accStride + LANES);
@@ -328,18 +291,6 @@ final class SpeciesKernels implements VectorKernels {
         c4b.intoArray(acc, accAt + 4 * accStride + LANES);
         c5a.intoArray(acc, accAt + 5 * accStride);
         c5b.intoArray(acc, accAt + 5 * accStride + LANES);
-        c6a.intoArray(acc, accAt + 6 * accStride);
-        c6b.intoArray(acc, accAt + 6 * accStride + LANES);
-        c7a.intoArray(acc, accAt + 7 * accStride);
-        c7b.intoArray(acc, accAt + 7 * accStride + LANES);
-        c8a.intoArray(acc, accAt + 8 * accStride);
-        c8b.intoArray(acc, accAt + 8 * accStride + LANES);
-        c9a.intoArray(acc, accAt + 9 * accStride);
-        c9b.intoArray(acc, accAt + 9 * accStride + LANES);
-        c10a.intoArray(acc, accAt + 10 * accStride);
-        c10b.intoArray(acc, accAt + 10 * accStride + LANES);
-        c11a.intoArray(acc, accAt + 11 * accStride);
-        c11b.intoArray(acc, accAt + 11 * accStride + LANES);
     }
 
     @Override

@@ -13,11 +13,11 @@ import java.util.Arrays;
  * {@link VectorKernels#TILE_ROWS} at a time, and both products run on the GEMM micro-tile
  * ({@link VectorKernels#gemmTile}). Each KV head's keys are packed once per call into strips, token-minor
  * (Kᵀ: a k step is one dimension of S keys), and its values into strips of S dimensions (a k step is one key),
- * so the keys and values are read once per group of 12 pairs rather than once per pair. Scores of a group go
+ * so the keys and values are read once per group of pairs rather than once per pair. Scores of a group go
  * to a per-worker block [pair][key]; after the softmax, with the causal mask applied per pair, the same block
  * serves as the weight rows of P·V.
  *
- * <p>Per pair (decode, or fewer pairs than a group): each (query row, head) computes its visible scores into a
+ * <p>Per pair (decode, and fewer query rows than a tile holds): each (query row, head) computes its visible scores into a
  * per-worker scratch row, applies a softmax with the maximum subtracted, and accumulates the weighted value
  * rows. Scratch grows to the longest key count seen and is then reused, so decoding allocates nothing.
  */
@@ -49,7 +49,7 @@ final class VectorAttention {
 
     void run(Tensor out, Tensor q, Tensor k, Tensor v, int heads, int kvHeads, int headDim, float scale,
             int causalOffset) {
-        if ((long) q.rows() * (heads / kvHeads) >= ROWS) {
+        if (q.rows() >= ROWS) {
             blocked(out, q, k, v, heads, kvHeads, headDim, scale, causalOffset);
         } else {
             perPair(out, q, k, v, heads, kvHeads, headDim, scale, causalOffset);

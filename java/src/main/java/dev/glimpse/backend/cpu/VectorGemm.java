@@ -11,20 +11,20 @@ import java.util.Arrays;
  *
  * <p>x is first packed into strips of S = {@link VectorKernels#stripTokens()} tokens, token-minor, so that
  * one k step of a strip is two vectors. The micro-tile ({@link VectorKernels#gemmTile}) then holds S tokens ×
- * {@link VectorKernels#TILE_ROWS} weight rows in 24 vector accumulators: per k step it loads the two x vectors
- * and broadcasts one weight per row, 24 FMAs for 14 loads, and no horizontal sums at the end. Threads split
+ * {@link VectorKernels#TILE_ROWS} weight rows in 12 vector accumulators: per k step it loads the two x vectors
+ * and broadcasts one weight per row, 12 FMAs for 8 loads, and no horizontal sums at the end. Threads split
  * the weight rows; each takes them in panels whose K block stays in L2 while every strip passes over it, so
  * the weights are read from memory once per call. The panel block is copied (F32) or widened (BF16) once
  * into a per-thread F32 block. Tiles add into a per-thread accumulator laid out like them, which carries the
  * sums across K blocks (K over {@link #MAX_K_BLOCK}) and is transposed into out, plus bias, once per panel.
  *
  * <p>The scratch (packed x, panel block, accumulator) is on-heap float[]: C2 hoists the bounds checks of the
- * twelve weight rows out of the micro-kernel loop for arrays, not for MemorySegment offsets.
+ * weight rows out of the micro-kernel loop for arrays, not for MemorySegment offsets.
  */
 final class VectorGemm {
 
     private static final int ROWS = VectorKernels.TILE_ROWS;
-    /** Longest K block: a panel of 24 such rows is 192 KB. */
+    /** Longest K block: a panel of 48 such rows is 384 KB. */
     private static final int MAX_K_BLOCK = 2048;
     /** Floats of weights per panel block: reused by every strip, so it should stay in L2. */
     private static final int PANEL_FLOATS = 96 << 10;

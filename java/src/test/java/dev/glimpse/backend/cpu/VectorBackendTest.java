@@ -101,7 +101,7 @@ class VectorBackendTest {
     @MethodSource("configurations")
     void blockedMatmulMatchesReference(int bits, int threads) {
         with(bits, threads, (fast, ref, host, random) -> {
-            // Strips are 8, 16 or 32 tokens and tiles 12 weight rows: token counts of one strip, with a tail and
+            // Strips are 8, 16 or 32 tokens and tiles 6 weight rows: token counts of one strip, with a tail and
             // of many strips; weight rows below one tile, with a tail and over several panels per thread; K in one
             // block, and past the 2048 limit (2 and 3 blocks whose sums carry over).
             int[][] shapes = {
@@ -310,10 +310,10 @@ class VectorBackendTest {
     @MethodSource("configurations")
     void blockedAttentionMatchesReference(int bits, int threads) {
         with(bits, threads, (fast, ref, host, random) -> {
-            // Twelve or more (query, head) pairs per KV head take the blocked path: a vision window (64 patches,
-            // 16 heads of 80), causal prefill from empty and after cached tokens (7 query heads per KV head, so
-            // groups of 12 pairs span queries that see different key counts), several strips of keys and of
-            // value dimensions, and dimensions below one vector.
+            // Six query rows or more take the blocked path: a vision window (64 patches, 16 heads of 80), causal
+            // prefill from empty and after cached tokens (7 query heads per KV head, so groups of 6 pairs span
+            // queries that see different key counts), several strips of keys and of value dimensions, and
+            // dimensions below one vector.
             int[][] cases = {
                 // n, m, causal offset, heads, kvHeads, headDim
                 {64, 64, Backend.NON_CAUSAL, 16, 16, 80}, {40, 40, 0, 4, 4, 64}, {30, 100, 70, 28, 4, 128},

@@ -17,9 +17,10 @@ import java.util.Arrays;
  * to a per-worker block [pair][key]; after the softmax, with the causal mask applied per pair, the same block
  * serves as the weight rows of P·V.
  *
- * <p>Per pair (decode, and fewer query rows than a tile holds): each (query row, head) computes its visible scores into a
- * per-worker scratch row, applies a softmax with the maximum subtracted, and accumulates the weighted value
- * rows. Scratch grows to the longest key count seen and is then reused, so decoding allocates nothing.
+ * <p>Per pair (decode, and fewer query rows than a tile holds), in parallel over (query row, head) pairs: each
+ * pair computes its visible scores into a per-worker scratch row, applies a softmax with the maximum
+ * subtracted, and accumulates the weighted value rows. Scratch grows to the longest key count seen and is then
+ * reused, so decoding allocates nothing.
  */
 final class VectorAttention {
 
@@ -139,7 +140,10 @@ final class VectorAttention {
         return causalOffset == Backend.NON_CAUSAL ? m : Math.min(m, causalOffset + i + 1);
     }
 
-    /** Keys of KV head h as Kᵀ strips: kp[at + (j / S · headDim + d) · S + j % S] = k[j][h·headDim + d], 0 past m. */
+    /**
+     * Keys of KV head h as Kᵀ strips, zero past key m:
+     * kp[at + (j / S · headDim + d) · S + j % S] = k[j][h·headDim + d].
+     */
     private void packKeys(Tensor k, int h, int headDim, float[] kp, int at) {
         int m = k.rows();
         int keyStrips = (m + strip - 1) / strip;

@@ -40,6 +40,8 @@ final class VectorGemm {
     private final float[][] panels;
     private final float[][] accumulators;
     private final float[][] panelBias;
+    /** One token's outputs of a panel, gathered from the tiles before one bulk copy into out. */
+    private final float[][] panelLine;
     private float[] packed = new float[0];
 
     VectorGemm(VectorKernels kernels, WorkerPool pool) {
@@ -56,6 +58,7 @@ final class VectorGemm {
         this.panels = new float[threads][Math.max(PANEL_FLOATS, ROWS * MAX_K_BLOCK)];
         this.accumulators = new float[threads][0];
         this.panelBias = new float[threads][MAX_PANEL_ROWS];
+        this.panelLine = new float[threads][MAX_PANEL_ROWS];
     }
 
     /** The fewest rows of x this path is for: one full strip. */
@@ -131,17 +134,19 @@ final class VectorGemm {
         }
         int outDim = out.cols();
         int end = Math.min(out.rows(), (first + count) * strip);
+        int width = to - from;
         MemorySegment os = out.data();
         int tile = ROWS * strip;
+        float[] line = panelLine[worker];
         for (int token = first * strip; token < end; token++) {
-            int s = token / strip - first;
-            int t = token % strip;
-            long rowAt = (long) token * outDim;
-            for (int o = from; o < to; o++) {
-                int g = (o - from) / ROWS;
-                int r = (o - from) % ROWS;
-                os.setAtIndex(F32, rowAt + o, acc[(s * groups + g) * tile + r * strip + t] + b[o - from]);
+            int tokenAt = (token / strip - first) * groups * tile + token % strip;
+            for (int g = 0, c = 0; g < groups; g++) {
+                int at = tokenAt + g * tile;
+                for (int r = 0; r < ROWS && c < width; r++, c++) {
+                    line[c] = acc[at + r * strip] + b[c];
+                }
             }
+            MemorySegment.copy(line, 0, os, F32, ((long) token * outDim + from) * Float.BYTES, width);
         }
     }
 

@@ -25,9 +25,12 @@ import org.openjdk.jmh.annotations.Warmup;
 
 /**
  * Prefill matmul: out[n, o] = x[n, :] · w[o, :] for a block of tokens, with the Vector API backend and, as
- * the baseline in the same run, a naive single-threaded Java loop. Shapes are out×in: 896×896 (Qwen2.5-0.5B
- * attention) and 1280×1176 (the vision patch embedding, 3·2·14·14 → 1280). Scores are calls/s; the gflop
- * row is GFLOP/s (compare with the machine's fp32 GEMM peak of ~163 GFLOP/s on 2 cores).
+ * the baseline in the same run, a naive single-threaded Java loop. Shapes are tokens×out×in: 64×896×896
+ * (Qwen2.5-0.5B attention), 64×1280×1176 (the vision patch embedding, 3·2·14·14 → 1280), 256×3584×3584 and
+ * 256×18944×3584 (a Qwen2.5-VL-7B prefill: attention, MLP up), 1024×3420×1280 (the 7B vision tower's MLP on
+ * a 448² image). Scores are calls/s; the gflop row is GFLOP/s (compare with the machine's fp32 GEMM peak of
+ * ~163 GFLOP/s on 2 cores). The naive loop computes at most {@link #NAIVE_TOKENS} tokens per call (its rate
+ * does not depend on the count), so that it stays in seconds on the large shapes.
  */
 @BenchmarkMode(Mode.Throughput)
 @OutputTimeUnit(TimeUnit.SECONDS)
@@ -37,16 +40,17 @@ import org.openjdk.jmh.annotations.Warmup;
 @State(Scope.Benchmark)
 public class MatmulBench {
 
-    @Param({"896x896", "1280x1176"})
-    public String shape;
+    /** Tokens the naive baseline computes per call at most. */
+    static final int NAIVE_TOKENS = 4;
 
-    @Param({"64"})
-    public int tokens;
+    @Param({"64x896x896", "64x1280x1176", "256x3584x3584", "256x18944x3584", "1024x3420x1280"})
+    public String shape;
 
     /** Threads of the backend; 0 means one per available processor. */
     @Param({"0"})
     public int threads;
 
+    private int tokens;
     private int outDim;
     private int inDim;
     private Arena arena;
@@ -63,8 +67,9 @@ public class MatmulBench {
     @Setup(Level.Trial)
     public void setup() {
         String[] parts = shape.split("x");
-        outDim = Integer.parseInt(parts[0]);
-        inDim = Integer.parseInt(parts[1]);
+        tokens = Integer.parseInt(parts[0]);
+        outDim = Integer.parseInt(parts[1]);
+        inDim = Integer.parseInt(parts[2]);
         arena = Arena.ofShared();
         backend = threads == 0 ? new VectorBackend() : new VectorBackend(FloatVector.SPECIES_PREFERRED, threads);
         Random random = new Random(42);
@@ -96,27 +101,27 @@ public class MatmulBench {
         arena.close();
     }
 
-    private double flops() {
-        return 2.0 * tokens * outDim * inDim;
+    private double flops(int rows) {
+        return 2.0 * rows * outDim * inDim;
     }
 
     @Benchmark
     public Tensor vectorF32(Traffic traffic) {
         backend.matmul(out, x, f32, null);
-        traffic.add(flops(), 4.0 * outDim * inDim);
+        traffic.add(flops(tokens), 4.0 * outDim * inDim);
         return out;
     }
 
     @Benchmark
     public Tensor vectorBf16(Traffic traffic) {
         backend.matmul(out, x, bf16, null);
-        traffic.add(flops(), 2.0 * outDim * inDim);
+        traffic.add(flops(tokens), 2.0 * outDim * inDim);
         return out;
     }
 
     @Benchmark
     public float[] naiveF32(Traffic traffic) {
-        for (int n = 0; n < tokens; n++) {
+        for (int n = 0; n < Math.min(tokens, NAIVE_TOKENS); n++) {
             for (int o = 0; o < outDim; o++) {
                 float sum = 0;
                 for (int i = 0; i < inDim; i++) {
@@ -125,13 +130,13 @@ public class MatmulBench {
                 naiveOut[n * outDim + o] = sum;
             }
         }
-        traffic.add(flops(), 4.0 * outDim * inDim);
+        traffic.add(flops(Math.min(tokens, NAIVE_TOKENS)), 4.0 * outDim * inDim);
         return naiveOut;
     }
 
     @Benchmark
     public float[] naiveBf16(Traffic traffic) {
-        for (int n = 0; n < tokens; n++) {
+        for (int n = 0; n < Math.min(tokens, NAIVE_TOKENS); n++) {
             for (int o = 0; o < outDim; o++) {
                 float sum = 0;
                 for (int i = 0; i < inDim; i++) {
@@ -140,7 +145,7 @@ public class MatmulBench {
                 naiveOut[n * outDim + o] = sum;
             }
         }
-        traffic.add(flops(), 2.0 * outDim * inDim);
+        traffic.add(flops(Math.min(tokens, NAIVE_TOKENS)), 2.0 * outDim * inDim);
         return naiveOut;
     }
 }

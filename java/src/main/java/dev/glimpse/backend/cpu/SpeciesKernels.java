@@ -31,6 +31,8 @@ final class SpeciesKernels implements VectorKernels {
     private static final ValueLayout.OfShort U16 = ValueLayout.JAVA_SHORT_UNALIGNED;
     private static final long STEP = (long) LANES * Float.BYTES;
     private static final long BF16_STEP = (long) LANES * 2;
+    /** Tokens in a packed strip of the blocked matmul: two vectors. */
+    private static final int STRIP = 2 * LANES;
 
     /**
      * P(t) of the erfc fit of Numerical Recipes (2nd ed., §6.2, "erfcc"), constant term first:
@@ -227,18 +229,97 @@ final class SpeciesKernels implements VectorKernels {
     }
 
     @Override
-    public float expMinusMax(float[] s, int length, float max) {
+    public int stripTokens() {
+        return STRIP;
+    }
+
+    @Override
+    public void gemmTile(float[] xp, int xpAt, float[] w, int wAt, int wStride, int rows, int k, float[] acc,
+            int accAt, int accStride) {
+        // Rows past the last valid one repeat it: their sums are computed and never stored. One named variable
+        // per accumulator: an array of vectors would not stay in registers.
+        int w0 = wAt + Math.min(0, rows - 1) * wStride;
+        int w1 = wAt + Math.min(1, rows - 1) * wStride;
+        int w2 = wAt + Math.min(2, rows - 1) * wStride;
+        int w3 = wAt + Math.min(3, rows - 1) * wStride;
+        int w4 = wAt + Math.min(4, rows - 1) * wStride;
+        int w5 = wAt + Math.min(5, rows - 1) * wStride;
+        FloatVector c0a = FloatVector.fromArray(FLOATS, acc, accAt + 0 * accStride);
+        FloatVector c0b = FloatVector.fromArray(FLOATS, acc, accAt + 0 * accStride + LANES);
+        FloatVector c1a = FloatVector.fromArray(FLOATS, acc, accAt + 1 * accStride);
+        FloatVector c1b = FloatVector.fromArray(FLOATS, acc, accAt + 1 * accStride + LANES);
+        FloatVector c2a = FloatVector.fromArray(FLOATS, acc, accAt + 2 * accStride);
+        FloatVector c2b = FloatVector.fromArray(FLOATS, acc, accAt + 2 * accStride + LANES);
+        FloatVector c3a = FloatVector.fromArray(FLOATS, acc, accAt + 3 * accStride);
+        FloatVector c3b = FloatVector.fromArray(FLOATS, acc, accAt + 3 * accStride + LANES);
+        FloatVector c4a = FloatVector.fromArray(FLOATS, acc, accAt + 4 * accStride);
+        FloatVector c4b = FloatVector.fromArray(FLOATS, acc, accAt + 4 * accStride + LANES);
+        FloatVector c5a = FloatVector.fromArray(FLOATS, acc, accAt + 5 * accStride);
+        FloatVector c5b = FloatVector.fromArray(FLOATS, acc, accAt + 5 * accStride + LANES);
+        for (int i = 0; i < k; i++) {
+            FloatVector xa = FloatVector.fromArray(FLOATS, xp, xpAt + i * STRIP);
+            FloatVector xb = FloatVector.fromArray(FLOATS, xp, xpAt + i * STRIP + LANES);
+            FloatVector b;
+            b = FloatVector.broadcast(FLOATS, w[w0 + i]);
+            c0a = b.fma(xa, c0a);
+            c0b = b.fma(xb, c0b);
+            b = FloatVector.broadcast(FLOATS, w[w1 + i]);
+            c1a = b.fma(xa, c1a);
+            c1b = b.fma(xb, c1b);
+            b = FloatVector.broadcast(FLOATS, w[w2 + i]);
+            c2a = b.fma(xa, c2a);
+            c2b = b.fma(xb, c2b);
+            b = FloatVector.broadcast(FLOATS, w[w3 + i]);
+            c3a = b.fma(xa, c3a);
+            c3b = b.fma(xb, c3b);
+            b = FloatVector.broadcast(FLOATS, w[w4 + i]);
+            c4a = b.fma(xa, c4a);
+            c4b = b.fma(xb, c4b);
+            b = FloatVector.broadcast(FLOATS, w[w5 + i]);
+            c5a = b.fma(xa, c5a);
+            c5b = b.fma(xb, c5b);
+        }
+        c0a.intoArray(acc, accAt + 0 * accStride);
+        c0b.intoArray(acc, accAt + 0 * accStride + LANES);
+        c1a.intoArray(acc, accAt + 1 * accStride);
+        c1b.intoArray(acc, accAt + 1 * accStride + LANES);
+        c2a.intoArray(acc, accAt + 2 * accStride);
+        c2b.intoArray(acc, accAt + 2 * accStride + LANES);
+        c3a.intoArray(acc, accAt + 3 * accStride);
+        c3b.intoArray(acc, accAt + 3 * accStride + LANES);
+        c4a.intoArray(acc, accAt + 4 * accStride);
+        c4b.intoArray(acc, accAt + 4 * accStride + LANES);
+        c5a.intoArray(acc, accAt + 5 * accStride);
+        c5b.intoArray(acc, accAt + 5 * accStride + LANES);
+    }
+
+    @Override
+    public float maxOf(float[] s, int from, int length) {
+        FloatVector maxes = FloatVector.broadcast(FLOATS, Float.NEGATIVE_INFINITY);
+        int j = 0;
+        for (int bound = length - length % LANES; j < bound; j += LANES) {
+            maxes = maxes.max(FloatVector.fromArray(FLOATS, s, from + j));
+        }
+        float max = maxes.reduceLanes(VectorOperators.MAX);
+        for (; j < length; j++) {
+            max = Math.max(max, s[from + j]);
+        }
+        return max;
+    }
+
+    @Override
+    public float expMinusMax(float[] s, int from, int length, float max) {
         FloatVector sums = FloatVector.zero(FLOATS);
         int j = 0;
         for (int bound = length - length % LANES; j < bound; j += LANES) {
-            FloatVector e = FloatVector.fromArray(FLOATS, s, j).sub(max).lanewise(VectorOperators.EXP);
-            e.intoArray(s, j);
+            FloatVector e = FloatVector.fromArray(FLOATS, s, from + j).sub(max).lanewise(VectorOperators.EXP);
+            e.intoArray(s, from + j);
             sums = sums.add(e);
         }
         float sum = sums.reduceLanes(VectorOperators.ADD);
         for (; j < length; j++) {
-            s[j] = (float) Math.exp(s[j] - max);
-            sum += s[j];
+            s[from + j] = (float) Math.exp(s[from + j] - max);
+            sum += s[from + j];
         }
         return sum;
     }
@@ -423,6 +504,17 @@ final class SpeciesKernels implements VectorKernels {
         }
         for (; c < count; c++) {
             to.setAtIndex(F32, toIndex + c, bf16At(from, fromIndex + c));
+        }
+    }
+
+    @Override
+    public void bf16ToF32(MemorySegment from, long fromIndex, float[] to, int toIndex, int count) {
+        int c = 0;
+        for (int bound = count - count % LANES; c < bound; c += LANES) {
+            bf16(from, (fromIndex + c) * 2).intoArray(to, toIndex + c);
+        }
+        for (; c < count; c++) {
+            to[toIndex + c] = bf16At(from, fromIndex + c);
         }
     }
 }

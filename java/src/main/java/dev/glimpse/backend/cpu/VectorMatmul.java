@@ -8,9 +8,10 @@ import java.lang.foreign.ValueLayout;
  * out[n, o] = x[n, k] · w[o, k]ᵀ + bias[o] with the Vector API, weights F32 or BF16, parallel over output rows.
  *
  * <p>Decode (fewer than {@link #TOKENS} rows of x) is memory-bound: each weight row is streamed once and
- * dotted with every x row, with four independent accumulators to keep loads in flight. Prefill works in
- * tiles of {@link #TOKENS} x rows × 2 weight rows, so each weight vector loaded feeds four FMAs and each x
- * vector two; weight rows are taken in panels that stay in L2 while every token block passes over them.
+ * dotted with every x row, with four independent accumulators to keep loads in flight. A few rows more work
+ * in tiles of {@link #TOKENS} x rows × 2 weight rows, so each weight vector loaded feeds four FMAs and each x
+ * vector two. From one strip of tokens on ({@link VectorGemm#minRows()}: prefill, the vision tower) the
+ * blocked GEMM of {@link VectorGemm} takes over.
  */
 final class VectorMatmul {
 
@@ -22,10 +23,12 @@ final class VectorMatmul {
 
     private final VectorKernels kernels;
     private final WorkerPool pool;
+    private final VectorGemm gemm;
 
     VectorMatmul(VectorKernels kernels, WorkerPool pool) {
         this.kernels = kernels;
         this.pool = pool;
+        this.gemm = new VectorGemm(kernels, pool);
     }
 
     void run(Tensor out, Tensor x, Tensor w, Tensor bias) {
@@ -36,7 +39,9 @@ final class VectorMatmul {
                     + " must be passed through Backend.upload() first (it widens F16 to F32)");
         };
         int outDim = w.rows();
-        if (x.rows() < TOKENS) {
+        if (x.rows() >= gemm.minRows()) {
+            gemm.run(out, x, w, bias, bf16);
+        } else if (x.rows() < TOKENS) {
             pool.parallelFor(outDim, (worker, from, to) -> matvec(out, x, w, bias, bf16, from, to));
         } else {
             // Parallel over pairs of rows so no thread is left with half a tile.

@@ -114,6 +114,25 @@ class VectorBackendTest {
         });
     }
 
+    @ParameterizedTest(name = "{0}-bit, {1} threads")
+    @MethodSource("configurations")
+    void blockedMatmulMatchesReference(int bits, int threads) {
+        with(bits, threads, (fast, ref, host, random) -> {
+            // Strips are 8, 16 or 32 tokens and tiles 6 weight rows: token counts of one strip, with a tail and
+            // of many strips; weight rows below one tile, with a tail and over several panels per thread; K in one
+            // block, and past the 2048 limit (2 and 3 blocks whose sums carry over).
+            int[][] shapes = {
+                {32, 64, 12}, {33, 5, 7}, {40, 17, 13}, {70, 100, 25}, {100, 64, 250}, {64, 2100, 30},
+                {37, 4500, 14}, {257, 96, 1000},
+            };
+            for (int[] s : shapes) {
+                for (DType dtype : DType.values()) {
+                    checkMatmul(fast, ref, host, random, s[0], s[1], s[2], dtype, random.nextBoolean());
+                }
+            }
+        });
+    }
+
     private static void checkMatmul(VectorBackend fast, ReferenceBackend ref, Arena host, Random random, int n, int k,
             int outDim, DType dtype, boolean withBias) {
         float[] x = random(random, n * k, 1);
@@ -300,6 +319,25 @@ class VectorBackendTest {
                         checkAttention(fast, ref, random, c[0], c[1], c[2], hs[0], hs[1], headDim);
                     }
                 }
+            }
+        });
+    }
+
+    @ParameterizedTest(name = "{0}-bit, {1} threads")
+    @MethodSource("configurations")
+    void blockedAttentionMatchesReference(int bits, int threads) {
+        with(bits, threads, (fast, ref, host, random) -> {
+            // Six query rows or more take the blocked path: a vision window (64 patches, 16 heads of 80), causal
+            // prefill from empty and after cached tokens (7 query heads per KV head, so groups of 6 pairs span
+            // queries that see different key counts), several strips of keys and of value dimensions, and
+            // dimensions below one vector.
+            int[][] cases = {
+                // n, m, causal offset, heads, kvHeads, headDim
+                {64, 64, Backend.NON_CAUSAL, 16, 16, 80}, {40, 40, 0, 4, 4, 64}, {30, 100, 70, 28, 4, 128},
+                {13, 13, Backend.NON_CAUSAL, 3, 1, 3}, {200, 200, Backend.NON_CAUSAL, 2, 2, 80}, {12, 77, 65, 1, 1, 17},
+            };
+            for (int[] c : cases) {
+                checkAttention(fast, ref, random, c[0], c[1], c[2], c[3], c[4], c[5]);
             }
         });
     }

@@ -9,6 +9,7 @@ import java.lang.foreign.ValueLayout;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.channels.FileChannel;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
@@ -27,6 +28,8 @@ public final class SafetensorsWriter {
 
     private static final ValueLayout.OfFloat F32 = ValueLayout.JAVA_FLOAT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
     private static final ValueLayout.OfShort U16 = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
+
+    private static final long WRITE_PIECE = 1L << 30;
 
     private final Map<String, String> metadata = new LinkedHashMap<>();
     private final Map<String, Tensor> tensors = new LinkedHashMap<>();
@@ -91,9 +94,18 @@ public final class SafetensorsWriter {
             writeFully(out, prefix.flip());
             for (Tensor t : ordered) {
                 // Tensors hold little-endian data: the native order of every platform Glimpse runs on.
-                writeFully(out, t.data().asByteBuffer());
+                // A ByteBuffer holds at most 2 GiB, so large tensors go out in pieces.
+                MemorySegment data = t.data();
+                for (long at = 0; at < data.byteSize(); at += WRITE_PIECE) {
+                    writeFully(out, data.asSlice(at, Math.min(WRITE_PIECE, data.byteSize() - at)).asByteBuffer());
+                }
             }
-        } catch (IOException e) {
+        } catch (IOException | RuntimeException e) {
+            try {
+                Files.deleteIfExists(file); // never leave a truncated checkpoint behind
+            } catch (IOException ignored) {
+                // the original error is the one worth reporting
+            }
             throw new CheckpointException("cannot write " + file + ": " + e, e);
         }
     }

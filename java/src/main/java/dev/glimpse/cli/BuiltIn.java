@@ -29,8 +29,8 @@ final class BuiltIn {
 
     private static Path require(Path dir, String file) {
         if (!Files.isRegularFile(dir.resolve(file))) {
-            throw new IllegalStateException("the built-in " + dir + " is missing (" + file
-                    + "): run from a full Glimpse checkout, or pass --model/--data");
+            throw new IllegalStateException("no built-in model or evaluation split at " + dir + " (" + file
+                    + " missing) in this build: pass --model DIR and --data FILE.jsonl");
         }
         return dir;
     }

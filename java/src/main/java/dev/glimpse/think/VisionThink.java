@@ -79,6 +79,9 @@ public final class VisionThink {
             Round prefill = session.run(concat(roundOneIds, reply), low.gridsThw(), low.embeds(), 0,
                     options.sampling(), listener);
             first = new Round(roundOneIds, reply, "forced", 0, prefill.prefillNanos(), 0);
+            for (int id : reply) {
+                listener.onToken(id);
+            }
             firstText = tokenizer.decode(reply, true);
         } else {
             listener.roundStarted(1, "half size");

@@ -1,0 +1,207 @@
+#!/usr/bin/env python3
+"""The minivt benchmark: synthetic 224x224 pictures with coarse questions (a half-size view answers
+them) and fine ones (they need the full resolution).
+
+    python3 tools/minivt/make_data.py --seed 1 --count 300 --out data/minivt/seed1
+
+Every picture has the same parts, so every seed gives an equally hard split:
+  - 1 to 4 large flat shapes (circle, square, triangle; 40-60 px) in distinct colours of six;
+  - a large number (1-2 digits, a 5x7 bitmap font scaled x4: 20x28 px glyphs);
+  - a small label: a white box holding a 3-digit code in a 3x5 bitmap font with 1-pixel strokes,
+    the whole code inside one 14x14 vision patch (the box is snapped to the patch grid).
+Coarse questions (70%): the colour of a shape, the shape of a colour, how many shapes, the large
+number. Fine questions (30%): the small code. Halved (LANCZOS, as VisionThink's round 1 does) a
+code glyph is 1.5x2.5 pixels and unreadable; at full size its pixels reach the vision tower as drawn
+(224 and its half 112 are multiples of 28, so Qwen's smart_resize keeps the sizes). check_unreadable.py measures it.
+
+Writes DIR/data.jsonl ({"image", "question", "answer", "kind"} per line, image relative to DIR) and
+DIR/images/NNNN.png. Deterministic from the seed (numpy PCG64 + Pillow PNG encoding).
+"""
+import argparse
+import json
+from pathlib import Path
+
+import numpy as np
+from PIL import Image
+
+SIZE = 224
+PATCH = 14
+FINE_FRACTION = 0.3
+
+COLOURS = {
+    "red": (215, 35, 35), "green": (35, 150, 55), "blue": (35, 70, 215),
+    "yellow": (235, 195, 25), "purple": (135, 55, 170), "orange": (245, 125, 25),
+}
+SHAPES = ("circle", "square", "triangle")
+
+# 5x7 digits for the large number.
+BIG_FONT = {
+    "0": ["01110", "10001", "10011", "10101", "11001", "10001", "01110"],
+    "1": ["00100", "01100", "00100", "00100", "00100", "00100", "01110"],
+    "2": ["01110", "10001", "00001", "00010", "00100", "01000", "11111"],
+    "3": ["11110", "00001", "00001", "01110", "00001", "00001", "11110"],
+    "4": ["00010", "00110", "01010", "10010", "11111", "00010", "00010"],
+    "5": ["11111", "10000", "11110", "00001", "00001", "10001", "01110"],
+    "6": ["00110", "01000", "10000", "11110", "10001", "10001", "01110"],
+    "7": ["11111", "00001", "00010", "00100", "01000", "01000", "01000"],
+    "8": ["01110", "10001", "10001", "01110", "10001", "10001", "01110"],
+    "9": ["01110", "10001", "10001", "01111", "00001", "00010", "01100"],
+}
+# 3x5 digits for the small print.
+SMALL_FONT = {
+    "0": ["111", "101", "101", "101", "111"], "1": ["010", "110", "010", "010", "111"],
+    "2": ["111", "001", "111", "100", "111"], "3": ["111", "001", "111", "001", "111"],
+    "4": ["101", "101", "111", "001", "001"], "5": ["111", "100", "111", "001", "111"],
+    "6": ["111", "100", "111", "101", "111"], "7": ["111", "001", "001", "001", "001"],
+    "8": ["111", "101", "111", "101", "111"], "9": ["111", "101", "111", "001", "111"],
+}
+BIG_SCALE = 4
+CODE_DIGITS = 3
+# The label's white box is the patch's inner 12x9 pixels (x 1..12, y 2..10), a grey border around it.
+CODE_X, CODE_Y = 0, 2  # glyph origins inside the 12x9 box (before the 0-1 pixel shift)
+NOISE = 18.0
+BLOBS = 2
+
+
+def _glyph(font: dict, ch: str) -> np.ndarray:
+    return np.array([[c == "1" for c in row] for row in font[ch]], dtype=bool)
+
+
+def _draw_text(canvas: np.ndarray, occupied: np.ndarray, text: str, font: dict, scale: int, x: int, y: int,
+               rgb) -> None:
+    for i, ch in enumerate(text):
+        glyph = np.kron(_glyph(font, ch), np.ones((scale, scale), dtype=bool))
+        gx = x + i * (glyph.shape[1] + scale)
+        canvas[y:y + glyph.shape[0], gx:gx + glyph.shape[1]][glyph] = rgb
+    occupied[y:y + 7 * scale, x:x + len(text) * 6 * scale] = True
+
+
+def _shape_mask(shape: str, size: int) -> np.ndarray:
+    y, x = np.mgrid[0:size, 0:size].astype(np.float64) + 0.5
+    if shape == "square":
+        return np.ones((size, size), dtype=bool)
+    if shape == "circle":
+        r = size / 2
+        return (x - r) ** 2 + (y - r) ** 2 <= r * r
+    # an upright isosceles triangle filling the box
+    return np.abs(x - size / 2) <= (y / size) * (size / 2)
+
+
+def _free(occupied: np.ndarray, x: int, y: int, w: int, h: int, margin: int) -> bool:
+    return not occupied[max(0, y - margin):y + h + margin, max(0, x - margin):x + w + margin].any()
+
+
+def draw_label(rng: np.random.Generator, canvas: np.ndarray, lx: int, ly: int) -> str:
+    """The small label in the patch at (lx, ly): a grey-bordered white box, a 3-digit code in the 3x5
+    font. Each glyph is shifted by 0 or 1 pixel in x and y, its ink is a random dark grey and the box
+    has grey pixel noise: at full size the strokes stand out clearly, but halving blurs a glyph to
+    1.5x2.5 pixels where a one-pixel shift changes more than the difference between two digits."""
+    canvas[ly + 1:ly + 12, lx:lx + 14] = (110, 110, 110)
+    box = np.full((9, 12), float(rng.integers(225, 256)))
+    code = "".join(str(d) for d in rng.integers(0, 10, size=CODE_DIGITS))
+    for i, ch in enumerate(code):
+        dx, dy = rng.integers(0, 2, size=2)
+        gx, gy = CODE_X + 4 * i + int(dx), CODE_Y + int(dy)
+        box[gy:gy + 5, gx:gx + 3][_glyph(SMALL_FONT, ch)] = rng.integers(20, 90)
+    yy, xx = np.mgrid[0:9, 0:12].astype(np.float64)
+    for _ in range(BLOBS):
+        cx, cy, sigma = rng.uniform(0, 12), rng.uniform(0, 9), rng.uniform(1.0, 1.6)
+        box -= rng.uniform(50, 120) * np.exp(-((xx - cx) ** 2 + (yy - cy) ** 2) / (2 * sigma ** 2))
+    box += rng.normal(0.0, NOISE, size=box.shape)
+    canvas[ly + 2:ly + 11, lx + 1:lx + 13] = np.clip(np.rint(box), 0, 255).astype(np.uint8)[:, :, None]
+    return code
+
+
+def make_picture(rng: np.random.Generator) -> tuple[np.ndarray, dict]:
+    """One picture and the facts questions are asked about."""
+    background = rng.integers(200, 250, size=3)
+    canvas = np.empty((SIZE, SIZE, 3), dtype=np.uint8)
+    canvas[:] = background
+    occupied = np.zeros((SIZE, SIZE), dtype=bool)
+
+    # The small label first (it is small, so it always fits), away from the border.
+    px, py = rng.integers(1, SIZE // PATCH - 1, size=2)
+    code = draw_label(rng, canvas, int(px) * PATCH, int(py) * PATCH)
+    occupied[int(py) * PATCH:(int(py) + 1) * PATCH, int(px) * PATCH:(int(px) + 1) * PATCH] = True
+
+    # The large number.
+    number = str(int(rng.integers(0, 100)))
+    width, height = len(number) * 6 * BIG_SCALE - BIG_SCALE, 7 * BIG_SCALE
+    while True:
+        x, y = int(rng.integers(4, SIZE - width - 4)), int(rng.integers(4, SIZE - height - 4))
+        if _free(occupied, x, y, width, height, 6):
+            break
+    _draw_text(canvas, occupied, number, BIG_FONT, BIG_SCALE, x, y, (15, 15, 15))
+
+    # Large shapes: distinct colours, not overlapping anything.
+    count = int(rng.integers(1, 5))
+    colours = [str(c) for c in rng.choice(list(COLOURS), size=count, replace=False)]
+    shapes = []
+    for colour in colours:
+        shape = SHAPES[int(rng.integers(0, len(SHAPES)))]
+        for _ in range(1000):
+            size = int(rng.integers(40, 61))
+            x, y = int(rng.integers(4, SIZE - size - 4)), int(rng.integers(4, SIZE - size - 4))
+            if _free(occupied, x, y, size, size, 6):
+                break
+        else:
+            continue  # no room left: fewer shapes (the count question counts what was drawn)
+        canvas[y:y + size, x:x + size][_shape_mask(shape, size)] = COLOURS[colour]
+        occupied[y:y + size, x:x + size] = True
+        shapes.append((shape, colour))
+    return canvas, {"code": code, "label": (int(px) * PATCH, int(py) * PATCH), "number": number, "shapes": shapes}
+
+
+def coarse_question(rng: np.random.Generator, facts: dict) -> tuple[str, str]:
+    shapes = facts["shapes"]
+    by_shape = {}
+    for shape, colour in shapes:
+        by_shape.setdefault(shape, []).append(colour)
+    kinds = ["count", "number", "shape"] + (["colour"] if any(len(v) == 1 for v in by_shape.values()) else [])
+    kind = kinds[int(rng.integers(0, len(kinds)))]
+    if kind == "count":
+        return "How many large shapes are there?", str(len(shapes))
+    if kind == "number":
+        return "What is the large number?", facts["number"]
+    if kind == "shape":
+        shape, colour = shapes[int(rng.integers(0, len(shapes)))]
+        return f"Which shape is {colour}?", shape
+    unique = sorted(s for s, v in by_shape.items() if len(v) == 1)
+    shape = unique[int(rng.integers(0, len(unique)))]
+    return f"What colour is the {shape}?", by_shape[shape][0]
+
+
+def fine_question(facts: dict) -> tuple[str, str]:
+    return "What is the small code in the white label?", facts["code"]
+
+
+def make_item(rng: np.random.Generator, kind: str) -> tuple[np.ndarray, dict, str, str]:
+    picture, facts = make_picture(rng)
+    question, answer = fine_question(facts) if kind == "fine" else coarse_question(rng, facts)
+    return picture, facts, question, answer
+
+
+def kinds_for(rng: np.random.Generator, count: int) -> list[str]:
+    fine = round(FINE_FRACTION * count)
+    kinds = np.array(["fine"] * fine + ["coarse"] * (count - fine))
+    return [str(k) for k in rng.permutation(kinds)]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--seed", type=int, required=True)
+    parser.add_argument("--count", type=int, required=True)
+    parser.add_argument("--out", type=Path, required=True)
+    args = parser.parse_args()
+    rng = np.random.default_rng(args.seed)
+    (args.out / "images").mkdir(parents=True, exist_ok=True)
+    with open(args.out / "data.jsonl", "w", encoding="utf-8") as f:
+        for i, kind in enumerate(kinds_for(rng, args.count)):
+            picture, _, question, answer = make_item(rng, kind)
+            name = f"images/{i:04d}.png"
+            Image.fromarray(picture, "RGB").save(args.out / name, optimize=True)
+            f.write(json.dumps({"image": name, "question": question, "answer": answer, "kind": kind}) + "\n")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,5 +1,6 @@
 package dev.glimpse.backend.cuda;
 
+import dev.glimpse.image.ResampleFilter;
 import dev.glimpse.backend.Backend;
 import dev.glimpse.tensor.DType;
 import dev.glimpse.tensor.Tensor;
@@ -414,7 +415,7 @@ public final class CudaBackend implements Backend {
      * first, vertical first for very tall images that shrink, an unchanged axis skipped.
      */
     public void resize(MemorySegment dst, MemorySegment src, int inWidth, int inHeight, int outWidth, int outHeight,
-            int channels, ResampleTables.Filter filter) {
+            int channels, ResampleFilter filter) {
         List<ResizePass> passes = ResizePass.plan(inWidth, inHeight, outWidth, outHeight, filter);
         thread.run(() -> {
             if (passes.isEmpty()) {

@@ -1,5 +1,6 @@
 package dev.glimpse.backend.cuda;
 
+import dev.glimpse.image.ResampleFilter;
 import static dev.glimpse.backend.cuda.ScalarOracles.relativeError;
 
 import dev.glimpse.backend.Backend;
@@ -216,7 +217,7 @@ public final class GpuSuite {
             checkAttention(512, 512, 16, 16, 80, Backend.NON_CAUSAL, "prefill n=512 non-causal 16x80 (vision)");
         });
         check("image", () -> {
-            for (ResampleTables.Filter filter : ResampleTables.Filter.values()) {
+            for (ResampleFilter filter : ResampleFilter.values()) {
                 checkResize(640, 480, 321, 239, filter);
                 checkResize(300, 400, 448, 448, filter);
                 checkResize(4, 500, 28, 56, filter);
@@ -337,7 +338,7 @@ public final class GpuSuite {
         }
     }
 
-    private void checkResize(int inW, int inH, int outW, int outH, ResampleTables.Filter filter) {
+    private void checkResize(int inW, int inH, int outW, int outH, ResampleFilter filter) {
         byte[] image = new byte[inW * inH * 3];
         random.nextBytes(image);
         byte[] want = image;

@@ -1,5 +1,6 @@
 package dev.glimpse.backend.cuda;
 
+import dev.glimpse.image.ResampleFilter;
 import dev.glimpse.tensor.DType;
 import dev.glimpse.tensor.Tensor;
 import java.lang.foreign.Arena;
@@ -256,12 +257,12 @@ final class GpuTimings {
         fill(image);
         MemorySegment half = gpu.allocateBytes(1024L * 1024 * 3);
         time("resize bicubic 2048^2 -> 1024^2 (end to end)", 3.0 * (2048 * 2048 + 2048 * 1024 + 1024 * 1024 * 2), 0,
-                () -> gpu.resize(half, image, 2048, 2048, 1024, 1024, 3, ResampleTables.Filter.BICUBIC));
+                () -> gpu.resize(half, image, 2048, 2048, 1024, 1024, 3, ResampleFilter.BICUBIC));
         MemorySegment photo = gpu.allocateBytes(4032L * 3024 * 3);
         fill(photo);
         MemorySegment photoHalf = gpu.allocateBytes(2016L * 1512 * 3);
         time("resize lanczos 4032x3024 -> 2016x1512 (end to end)", 3.0 * (4032 * 3024 + 2016 * 3024 * 2 + 2016 * 1512),
-                0, () -> gpu.resize(photoHalf, photo, 4032, 3024, 2016, 1512, 3, ResampleTables.Filter.LANCZOS));
+                0, () -> gpu.resize(photoHalf, photo, 4032, 3024, 2016, 1512, 3, ResampleFilter.LANCZOS));
         Tensor pixels = gpu.allocate("p", (1008 / 14) * (1008 / 14), 1176);
         MemorySegment square = gpu.allocateBytes(1008L * 1008 * 3);
         fill(square);

@@ -1,5 +1,6 @@
 package dev.glimpse.backend.cuda;
 
+import dev.glimpse.image.ResampleFilter;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -13,7 +14,7 @@ public record ResizePass(boolean vertical, int inWidth, int inHeight, int outWid
      * at all means a plain copy).
      */
     public static List<ResizePass> plan(int inWidth, int inHeight, int outWidth, int outHeight,
-            ResampleTables.Filter filter) {
+            ResampleFilter filter) {
         boolean verticalFirst = inHeight > 100L * inWidth && outHeight < inHeight;
         List<ResizePass> passes = new ArrayList<>();
         int width = inWidth;

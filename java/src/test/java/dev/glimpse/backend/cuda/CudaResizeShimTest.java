@@ -1,5 +1,6 @@
 package dev.glimpse.backend.cuda;
 
+import dev.glimpse.image.ResampleFilter;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 
 import java.io.DataInputStream;
@@ -28,8 +29,8 @@ class CudaResizeShimTest {
             DataInputStream data = new DataInputStream(in);
             while (data.available() > 0) {
                 ByteBuffer header = ByteBuffer.wrap(data.readNBytes(24)).order(ByteOrder.LITTLE_ENDIAN);
-                ResampleTables.Filter filter = header.getInt() == 0 ? ResampleTables.Filter.BICUBIC
-                        : ResampleTables.Filter.LANCZOS;
+                ResampleFilter filter = header.getInt() == 0 ? ResampleFilter.BICUBIC
+                        : ResampleFilter.LANCZOS;
                 int inW = header.getInt();
                 int inH = header.getInt();
                 int outW = header.getInt();

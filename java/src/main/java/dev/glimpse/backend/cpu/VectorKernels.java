@@ -42,7 +42,7 @@ interface VectorKernels {
     /**
      * Weight rows per micro-tile of the blocked matmul: 6 rows × 2 vectors of tokens is 12 accumulators, 15
      * vector registers in all, which AVX2 has too. Measured on Zen 4 with AVX-512, it beats 12 rows × 2 vectors
-     * (24 accumulators) by 15%: twelve row offsets no longer fit the general registers.
+     * (24 accumulators) by 15%, whose twelve row offsets do not fit the general registers.
      */
     int TILE_ROWS = 6;
 

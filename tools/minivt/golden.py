@@ -3,7 +3,8 @@
 
     python3 tools/minivt/golden.py
 
-The first 20 items of the committed split (data/minivt/seed1), each under `adaptive` (round 2 when the
+The first 20 items of the committed split (data/minivt/seed1) whose greedy steps all have a top-1/top-2
+logit margin >= 1e-2 (the others are listed in skipped_items), each under `adaptive` (round 2 when the
 model asks for the full image) and `high`, decoded greedily in float32 with eager attention and explicit
 M-RoPE positions (decode.py). Round-2 prompt ids are the new turn only and WITHOUT round 1's last
 generated token (<|im_end|>): as in Glimpse, that token is not yet in the KV cache when round 1 ends
@@ -36,6 +37,7 @@ DATA = ROOT / "data" / "minivt" / "seed1" / "data.jsonl"
 OUT = ROOT / "data" / "minivt" / "golden.json"
 ITEMS = 20
 MAX_NEW = 96
+MIN_MARGIN = 1e-2  # items with a closer greedy step are skipped: a 1e-4 logit error must not flip a token
 
 
 @torch.no_grad()
@@ -87,15 +89,22 @@ def main() -> None:
     torch.set_num_threads(1)
     model, tokenizer = checkpoint.load(args.model, attention="eager")
     processor = views.Processor()
-    items = [json.loads(line) for line in DATA.read_text(encoding="utf-8").splitlines() if line.strip()][:ITEMS]
-    entries = []
+    items = [json.loads(line) for line in DATA.read_text(encoding="utf-8").splitlines() if line.strip()]
+    entries, skipped = [], []
     for index, item in enumerate(items):
+        if len(entries) == 2 * ITEMS:
+            break
         with Image.open(DATA.parent / item["image"]) as f:
             image = f.convert("RGB")
+        pair = []
         for policy in ("adaptive", "high"):
             result = decode.ask(model, tokenizer, processor, image, item["question"], policy, MAX_NEW)
             check_on_transformers_path(model, processor, image, result)
-            entries.append(entry(index, item, result))
+            pair.append(entry(index, item, result))
+        if min(e["min_margin"] for e in pair) < MIN_MARGIN:
+            skipped.append(index)
+            continue
+        entries += pair
     resized = sum(e["resize_requested"] for e in entries if e["policy"] == "adaptive")
     if not 0 < resized < ITEMS:
         raise RuntimeError(f"{resized} of {ITEMS} items resize: the golden set needs both cases")
@@ -117,6 +126,9 @@ def main() -> None:
                         "tool_call_end": tid("</tool_call>")},
         "max_new_tokens": MAX_NEW,
         "min_margin": min(e["min_margin"] for e in entries),
+        "skipped_items": skipped,
+        "selection": f"the first {ITEMS} items of the split whose greedy steps all have a top-1/top-2 logit margin "
+                     f">= {MIN_MARGIN} under both policies (skipped_items lists the others before them)",
         "items": entries,
     }
     # One entry per line keeps the file small and diffable.

@@ -1,59 +1,68 @@
 package dev.glimpse.cli;
 
 import dev.glimpse.backend.Backends;
-import dev.glimpse.chat.ChatFormat;
-import dev.glimpse.chat.Message;
-import dev.glimpse.generate.Round;
 import dev.glimpse.generate.SamplingOptions;
-import dev.glimpse.generate.Session;
+import dev.glimpse.image.ImageDecoder;
 import dev.glimpse.io.LoadProgress;
 import dev.glimpse.model.Model;
-import dev.glimpse.model.TinyCheckpoint;
-import java.nio.file.Files;
-import java.nio.file.Path;
+import dev.glimpse.think.AskOptions;
+import dev.glimpse.think.AskTrace;
+import dev.glimpse.think.EvalItem;
+import dev.glimpse.think.Policy;
+import dev.glimpse.think.RoundTrace;
+import dev.glimpse.think.VisionThink;
 import java.util.List;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 /**
- * The built-in demo. Until the trained miniature VisionThink exists, it writes a tiny random
- * Qwen2.5-VL checkpoint (real tokenizer) and runs the whole text path on it: chat format, tokenizer,
- * prefill, greedy decode, streaming detokenizer. The words are random; the pipeline is real.
+ * The built-in demo: the miniature VisionThink (models/minivt) answers a handful of items of the
+ * built-in split under the adaptive protocol, showing the half-size answer or the resize request,
+ * round 2 on the reused KV cache, and the answer; then a one-line summary.
  */
-@Command(name = "demo", description = "Run the built-in demo model end to end.")
+@Command(name = "demo", description = "Run the built-in miniature VisionThink on a few items (adaptive protocol).")
 final class DemoCommand implements Callable<Integer> {
 
-    @Option(names = "--dir", paramLabel = "DIR", description = "Where the demo checkpoint lives (default: ~/.cache/glimpse/demo-tiny).")
-    Path dir;
-
-    @Option(names = "--max-new-tokens", defaultValue = "24", description = "Tokens per answer (default: ${DEFAULT-VALUE}).")
-    int maxNewTokens;
+    @Option(names = "--items", defaultValue = "6", description = "How many items of the built-in split (default: ${DEFAULT-VALUE}).")
+    int count;
 
     @Override
     public Integer call() throws Exception {
-        Path modelDir = dir != null ? dir : Path.of(System.getProperty("user.home"), ".cache", "glimpse", "demo-tiny");
-        if (!Files.isRegularFile(modelDir.resolve("config.json"))) {
-            System.err.println("demo: writing a tiny random Qwen2.5-VL checkpoint to " + modelDir);
-            TinyCheckpoint.write(modelDir, TinyCheckpoint.Spec.demo());
+        if (count < 1) {
+            throw new Cli.UsageError("--items must be ≥ 1, got " + count);
         }
-        List<String> prompts = List.of("What is adaptive resolution?", "数一数：一、二、三", "Write a haiku about KV caches 🚀");
-        try (Model model = Model.loadOwning(modelDir, Backends.open("cpu", 0), LoadProgress.NONE)) {
-            System.out.println("model: " + modelDir + " (random weights: the text is noise, the pipeline is real)");
-            for (String prompt : prompts) {
-                String text = new ChatFormat().render(List.of(Message.user(prompt)), List.of(), true);
-                int[] ids = model.tokenizer().encode(text);
-                System.out.println("\nuser> " + prompt);
-                System.out.print("assistant> ");
-                var stream = model.tokenizer().streamDecoder(true);
-                try (Session session = new Session(model, 1024)) {
-                    Round round = session.run(ids, List.of(), null, maxNewTokens, SamplingOptions.GREEDY,
-                            id -> System.out.print(stream.push(id)));
-                    System.out.println(stream.flush());
-                    System.out.println("  " + Trace.summary(round));
+        List<EvalItem> items = EvalItem.readJsonl(BuiltIn.evalSplit());
+        items = items.subList(0, Math.min(count, items.size()));
+        AskOptions options = new AskOptions(Policy.ADAPTIVE, 96, SamplingOptions.GREEDY, false, false, 0, null, false);
+        int correct = 0;
+        int resized = 0;
+        int tokens = 0;
+        long nanos = 0;
+        try (Model model = Model.loadOwning(BuiltIn.model(), Backends.open("cpu", 0), LoadProgress.NONE)) {
+            System.out.println("model: " + BuiltIn.model() + " (a tiny Qwen2.5-VL trained on the synthetic split; "
+                    + "see tools/minivt/README.md for its accuracy)");
+            VisionThink think = new VisionThink(model);
+            for (EvalItem item : items) {
+                AskTrace trace = think.ask(List.of(new ImageDecoder().decode(item.image())), item.question(), options,
+                        id -> { });
+                System.out.printf("%n%s (%s) — %s%n", item.image().getFileName(), item.kind(), item.question());
+                for (int r = 0; r < trace.rounds().size(); r++) {
+                    RoundTrace round = trace.rounds().get(r);
+                    System.out.printf("  round %d (%s, %d visual tokens, %d reused): %s%n", r + 1,
+                            r == 0 ? "half size" : "full size", round.visualTokens(), round.round().reusedTokens(),
+                            round.text().strip().replace("\n", " "));
                 }
+                boolean ok = item.correct(trace.answer());
+                System.out.printf("  answer: %s (expected %s) %s%n", trace.answer(), item.answer(), ok ? "✓" : "✗");
+                correct += ok ? 1 : 0;
+                resized += trace.resizeRequested() ? 1 : 0;
+                tokens += trace.rounds().stream().mapToInt(RoundTrace::visualTokens).sum();
+                nanos += trace.totalNanos();
             }
         }
+        System.out.printf("%n%d items: %d correct, %d asked for the full image, %d visual tokens, %.1f s%n",
+                items.size(), correct, resized, tokens, nanos / 1e9);
         return 0;
     }
 }

@@ -14,5 +14,6 @@
 #include "resize.cu"
 #include "rms_norm.cu"
 #include "rope.cu"
+#include "sample_nucleus.cu"
 #include "softmax.cu"
 #include "swiglu.cu"

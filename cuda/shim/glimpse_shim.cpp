@@ -43,6 +43,7 @@ constexpr Entry kKernels[] = {
     {"resample_vertical_u8", shim::thunk<resample_vertical_u8>},
     {"rms_norm", shim::thunk<rms_norm>},
     {"rope", shim::thunk<rope>},
+    {"sample_nucleus", shim::thunk<sample_nucleus>},
     {"softmax", shim::thunk<softmax>},
     {"swiglu", shim::thunk<swiglu>},
 };

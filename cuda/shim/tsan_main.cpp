@@ -93,6 +93,24 @@ int main() {
         std::vector<float> got{float(out[0]), float(out[1])}, want{4321.0f, 17.0f};
         expect_close("argmax", got, want, 0.0f);
     }
+    {  // sample_nucleus: shared histograms, atomics and a chosen bucket per pass, three searches
+        int cols = 3000;
+        std::vector<float> x(cols, -30.0f);
+        x[100] = 10.0f;
+        x[200] = 10.0f - std::log(3.0f);  // weights 1 and 1/3; the rest weigh nothing in 2^-40 units
+        struct Case { int top_k; float top_p; int want; } cases[] = {{0, 1.0f, 200}, {1, 1.0f, 100}, {0, 0.5f, 100}};
+        std::vector<float> got, want;
+        for (const Case& c : cases) {
+            int out = -1, top_k = c.top_k;
+            float temperature = 1.0f, top_p = c.top_p, u = 0.9f;
+            int* po = &out;
+            float* px = x.data();
+            launch("sample_nucleus", 1, 1, 1, 1024, 0, {&po, &px, &cols, &temperature, &top_k, &top_p, &u});
+            got.push_back(float(out));
+            want.push_back(float(c.want));
+        }
+        expect_close("sample_nucleus", got, want, 0.0f);
+    }
     {  // gemm: shared tiles, two barriers per step
         int n = 70, k = 72, o = 65;
         auto x = random_floats(rng, n * k), w = random_floats(rng, o * k);
@@ -177,6 +195,6 @@ int main() {
         launch("attention_decode_combine", heads, n, 1, 128, 0, {&po2, &ppo, &ppm, &pps, &heads, &hd, &splits});
         expect_close("attention_decode", out2, want, 1e-5f);
     }
-    std::printf("%d passed, %d failed\n", 7 - failures, failures);
+    std::printf("%d passed, %d failed\n", 8 - failures, failures);
     return failures == 0 ? 0 : 1;
 }

@@ -80,6 +80,17 @@ public interface Backend extends AutoCloseable {
     int argmax(Tensor x);
 
     /**
+     * The token {@link NucleusDraw#pick} draws from an F32 tensor taken as one flat row, with u uniform
+     * in [0, 1): sampling's choice. This default brings the logits to the host; a device backend draws
+     * where they are.
+     */
+    default int draw(Tensor logits, NucleusDraw draw, double u) {
+        float[] host = new float[Math.toIntExact(logits.numel())];
+        read(logits, host);
+        return draw.pick(host, host.length, u);
+    }
+
+    /**
      * Scaled dot-product attention with grouped KV heads. q is [n, heads·headDim]; k and v are
      * [m, kvHeads·headDim]; out is [n, heads·headDim]. Query head h uses KV head h / (heads / kvHeads).
      * With causalOffset ≥ 0, query i sees keys 0 … causalOffset + i (the KV cache case: causalOffset is

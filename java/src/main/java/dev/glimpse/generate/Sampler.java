@@ -1,7 +1,10 @@
 package dev.glimpse.generate;
 
-import java.util.Arrays;
+import dev.glimpse.backend.Backend;
+import dev.glimpse.backend.NucleusDraw;
+import dev.glimpse.tensor.Tensor;
 import java.util.SplittableRandom;
+import java.util.function.ToIntFunction;
 
 /**
  * Picks the next token from logits, applying the processors in transformers' order: repetition
@@ -13,14 +16,13 @@ public final class Sampler {
     private final SamplingOptions options;
     private final SplittableRandom random;
     private final boolean[] seen;
-    /** Sort keys: order-preserving float bits in the high half, token id in the low half. */
-    private long[] keys;
-    private double[] probs;
+    private final NucleusDraw nucleus;
 
     public Sampler(SamplingOptions options, int vocabSize) {
         this.options = options;
         this.random = new SplittableRandom(options.seed());
         this.seen = new boolean[vocabSize];
+        this.nucleus = options.greedy() ? null : new NucleusDraw(options.temperature(), options.topK(), options.topP());
     }
 
     public SamplingOptions options() {
@@ -63,56 +65,21 @@ public final class Sampler {
     }
 
     private int draw(float[] logits, int n) {
-        if (keys == null || keys.length != n) {
-            keys = new long[n];
-            probs = new double[n];
-        }
-        for (int i = 0; i < n; i++) {
-            // Descending order by logit, ascending by id on ties: sort ascending on the negated key.
-            keys[i] = ((long) sortable(-logits[i]) << 32) | i;
-        }
-        Arrays.sort(keys);
-        int keep = options.topK() > 0 ? Math.min(options.topK(), n) : n;
-        double max = logits[id(0)];
-        double temperature = options.temperature();
-        double sum = 0;
-        for (int r = 0; r < keep; r++) {
-            // In double, after subtracting the max: a tiny temperature gives 1 for the best and 0 elsewhere.
-            double p = Math.exp((logits[id(r)] - max) / temperature);
-            probs[r] = Double.isNaN(p) ? 0 : p;
-            sum += probs[r];
-        }
-        // top-p: the smallest prefix of the sorted distribution whose mass reaches p (at least one token).
-        double cumulative = 0;
-        int nucleus = keep;
-        for (int r = 0; r < keep; r++) {
-            cumulative += probs[r] / sum;
-            if (cumulative >= options.topP()) {
-                nucleus = r + 1;
-                break;
-            }
-        }
-        double mass = 0;
-        for (int r = 0; r < nucleus; r++) {
-            mass += probs[r];
-        }
-        double u = random.nextDouble() * mass;
-        for (int r = 0; r < nucleus; r++) {
-            u -= probs[r];
-            if (u <= 0) {
-                return id(r);
-            }
-        }
-        return id(0);
+        return nucleus.pick(logits, n, random.nextDouble());
     }
 
-    private int id(int rank) {
-        return (int) keys[rank];
-    }
-
-    /** Float bits mapped to an int whose signed order is the float order (NaN sorts last). */
-    private static int sortable(float f) {
-        int bits = Float.floatToIntBits(f);
-        return bits >= 0 ? bits : bits ^ 0x7FFFFFFF;
+    /**
+     * How the next token is chosen from logits that stay on the backend: the argmax or a draw there
+     * when the repetition penalty is off (only the token comes back), otherwise on the host.
+     */
+    public ToIntFunction<Tensor> chooser(Backend backend) {
+        if (options.repetitionPenalty() == 1f) {
+            return options.greedy() ? backend::argmax : logits -> backend.draw(logits, nucleus, random.nextDouble());
+        }
+        return logits -> {
+            float[] host = new float[Math.toIntExact(logits.numel())];
+            backend.read(logits, host);
+            return sample(host);
+        };
     }
 }

@@ -8,6 +8,7 @@ import dev.glimpse.model.Model;
 import dev.glimpse.tensor.Tensor;
 import java.util.List;
 import java.util.Set;
+import java.util.function.ToIntFunction;
 
 /**
  * One conversation on one model: its KV cache, the rope position the next token takes and the last
@@ -99,12 +100,11 @@ public final class Session implements AutoCloseable {
         for (int id : ids) {
             sampler.observe(id);
         }
-        // Plain greedy needs only the argmax, which the backend finds where the logits are.
-        boolean argmaxOnBackend = sampling.greedy() && sampling.repetitionPenalty() == 1f;
+        // The choice is made where the logits are (only the token comes back) unless a penalty needs the host.
+        ToIntFunction<Tensor> chooser = sampler.chooser(model.backend());
         Decoder decoder = model.decoder();
         long t0 = System.nanoTime();
-        int next = argmaxOnBackend ? decoder.forwardArgmax(ids, positions.axes(), imageEmbeds, cache)
-                : sampler.sample(decoder.forward(ids, positions.axes(), imageEmbeds, cache));
+        int next = decoder.forwardChoosing(ids, positions.axes(), imageEmbeds, cache, chooser);
         remember(reused, ids);
         nextPosition = positions.next();
         long t1 = System.nanoTime();
@@ -128,8 +128,7 @@ public final class Session implements AutoCloseable {
                 reason = "context";
                 break;
             }
-            next = argmaxOnBackend ? decoder.stepArgmax(token, nextPosition++, cache)
-                    : sampler.sample(decoder.step(token, nextPosition++, cache));
+            next = decoder.stepChoosing(token, nextPosition++, cache, chooser);
             remember(cache.length() - 1, token);
             pending = -1;
         }

@@ -2,6 +2,7 @@ package dev.glimpse.model;
 
 import dev.glimpse.backend.Backend;
 import dev.glimpse.tensor.Tensor;
+import java.util.function.ToIntFunction;
 
 /**
  * The Qwen2 text decoder of Qwen2.5-VL (SPEC §4), written once against {@link Backend}. Tokens go
@@ -101,13 +102,24 @@ public final class Decoder implements AutoCloseable {
 
     /** As {@link #forward}, but only the index of the largest logit comes back (greedy decoding). */
     public int forwardArgmax(int[] ids, int[][] positions, Tensor imageEmbeds, KvCache cache) {
+        return forwardChoosing(ids, positions, imageEmbeds, cache, backend::argmax);
+    }
+
+    /** As {@link #forward}, but the logits stay on the backend and only the chooser's token comes back. */
+    public int forwardChoosing(int[] ids, int[][] positions, Tensor imageEmbeds, KvCache cache,
+            ToIntFunction<Tensor> chooser) {
         computeLogits(ids, positions, imageEmbeds, cache);
-        return backend.argmax(logits);
+        return chooser.applyAsInt(logits);
     }
 
     /** One greedy decode step: {@link #step} without bringing the logits back. */
     public int stepArgmax(int id, int position, KvCache cache) {
-        return forwardArgmax(new int[] {id}, new int[][] {{position}, {position}, {position}}, null, cache);
+        return stepChoosing(id, position, cache, backend::argmax);
+    }
+
+    /** One decode step whose logits stay on the backend: {@link #forwardChoosing} for one token. */
+    public int stepChoosing(int id, int position, KvCache cache, ToIntFunction<Tensor> chooser) {
+        return forwardChoosing(new int[] {id}, new int[][] {{position}, {position}, {position}}, null, cache, chooser);
     }
 
     private void computeLogits(int[] ids, int[][] positions, Tensor imageEmbeds, KvCache cache) {

@@ -4,6 +4,10 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.glimpse.backend.cpu.ReferenceBackend;
+import dev.glimpse.tensor.Tensor;
+import java.util.Random;
+import java.util.function.ToIntFunction;
 import org.junit.jupiter.api.Test;
 
 class SamplerTest {
@@ -82,5 +86,31 @@ class SamplerTest {
         assertEquals(0, new Sampler(new SamplingOptions(1e-38f, 0, 1f, 1f, 1), 5).sample(logits.clone()));
         assertEquals(0, new Sampler(new SamplingOptions(1e-38f, 2, 1f, 1f, 1), 5).sample(logits.clone()));
         assertEquals(1, Sampler.argmax(new float[] {Float.NaN, 2f, 1f}, 3), "NaN never wins");
+    }
+
+    /** The chooser that leaves logits on the backend draws what sampling on the host draws, seed for seed. */
+    @Test
+    void backendChooserFollowsTheHostSampler() {
+        Random random = new Random(3);
+        for (SamplingOptions options : new SamplingOptions[] {new SamplingOptions(0.9f, 20, 0.8f, 1f, 11),
+                new SamplingOptions(0f, 0, 1f, 1f, 0), new SamplingOptions(1f, 0, 1f, 1.3f, 12)}) {
+            Sampler host = new Sampler(options, 200);
+            Sampler onBackend = new Sampler(options, 200);
+            try (var backend = new ReferenceBackend()) {
+                Tensor logits = backend.allocate("logits", 200);
+                ToIntFunction<Tensor> chooser = onBackend.chooser(backend);
+                for (int step = 0; step < 50; step++) {
+                    float[] x = new float[200];
+                    for (int i = 0; i < x.length; i++) {
+                        x[i] = (float) (random.nextGaussian() * 2);
+                    }
+                    backend.write(logits, x);
+                    int want = host.sample(x.clone());
+                    assertEquals(want, chooser.applyAsInt(logits), options + " step " + step);
+                    host.observe(want);
+                    onBackend.observe(want);
+                }
+            }
+        }
     }
 }

@@ -2,6 +2,7 @@ package dev.glimpse.backend.cuda;
 
 import dev.glimpse.image.ResampleFilter;
 import dev.glimpse.backend.Backend;
+import dev.glimpse.backend.NucleusDraw;
 import dev.glimpse.tensor.DType;
 import dev.glimpse.tensor.Tensor;
 import java.io.IOException;
@@ -408,6 +409,21 @@ public final class CudaBackend implements Backend {
             throw new IllegalArgumentException("argmax: tensor " + x + " must be F32 with 1 … 2^31 − 1 elements");
         }
         return argmaxRows(x.reshape(1, x.numel()))[0];
+    }
+
+    /** Sampling on the device: the logits stay there and only the drawn token crosses the bus. */
+    @Override
+    public int draw(Tensor logits, NucleusDraw draw, double u) {
+        if (logits.dtype() != DType.F32 || logits.numel() == 0 || logits.numel() > Integer.MAX_VALUE) {
+            throw new IllegalArgumentException("draw: tensor " + logits + " must be F32 with 1 … 2^31 − 1 elements");
+        }
+        int cols = Math.toIntExact(logits.numel());
+        return thread.call(() -> {
+            MemorySegment out = ensureIds(1);
+            kernels.sampleNucleus(out, logits.data(), 1, cols, draw.temperature(), draw.topK(), draw.topP(), (float) u);
+            driver.copyToHost(staging, out.address(), 4L);
+            return staging.get(ValueLayout.JAVA_INT, 0);
+        });
     }
 
     /**

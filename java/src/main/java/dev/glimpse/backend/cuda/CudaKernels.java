@@ -314,6 +314,15 @@ public final class CudaKernels {
     }
 
     /**
+     * out[r] = the token {@code NucleusDraw} picks from row r with uniform number u in [0, 1): sampling
+     * without bringing the logits back. out is device int32.
+     */
+    public void sampleNucleus(MemorySegment out, MemorySegment logits, int rows, int cols, float temperature, int topK,
+            float topP, float u) {
+        runner.launch("sample_nucleus", perRow(rows, ARGMAX_THREADS), out, logits, cols, temperature, topK, topP, u);
+    }
+
+    /**
      * Attention as {@code Backend.attention} defines it. Up to {@link #DECODE_MAX_ROWS} query rows use
      * the decode kernels (split over keys, then combine) with scratch of
      * {@link #decodeScratchFloats} floats; more rows use the tiled prefill kernel.

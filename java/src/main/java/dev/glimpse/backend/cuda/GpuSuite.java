@@ -4,12 +4,14 @@ import dev.glimpse.image.ResampleFilter;
 import static dev.glimpse.backend.cuda.ScalarOracles.relativeError;
 
 import dev.glimpse.backend.Backend;
+import dev.glimpse.backend.NucleusDraw;
 import dev.glimpse.tensor.DType;
 import dev.glimpse.tensor.Tensor;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 import java.util.ArrayList;
+import java.util.SplittableRandom;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
@@ -191,6 +193,17 @@ public final class GpuSuite {
             int[] got = gpu.argmaxRows(lt);
             int[] want = ScalarOracles.argmax(logits, 4, vocab);
             report("argmax [4, 152064]", Arrays.equals(got, want) ? 0 : 1, 0);
+            // Sampling on the device against the host draw, 20 random numbers; a mismatch could only
+            // come from u landing within float rounding of an interval's edge (about 1e-7 per draw).
+            Tensor row = lt.rows(0, 1);
+            NucleusDraw nucleus = new NucleusDraw(0.8f, 50, 0.9f);
+            SplittableRandom uniform = new SplittableRandom(5);
+            int mismatches = 0;
+            for (int i = 0; i < 20; i++) {
+                double u = uniform.nextDouble();
+                mismatches += gpu.draw(row, nucleus, u) == nucleus.pick(Arrays.copyOf(logits, vocab), vocab, u) ? 0 : 1;
+            }
+            report("sample_nucleus [1, 152064] T 0.8 top-k 50 top-p 0.9, 20 draws", mismatches, 0);
             gpu.softmax(lt);
             report("softmax [4, 152064]", relativeError(read(lt), ScalarOracles.softmax(logits, 4, vocab)), 1e-5);
         });

@@ -242,6 +242,8 @@ final class GpuTimings {
         Tensor logits = activations(1, VOCAB);
         time("argmax 1x152064", 4.0 * VOCAB, 0, () -> gpu.onCudaThread(
                 () -> k.argmax(gpu.allocateScratchInts(1), logits.data(), 1, VOCAB)));
+        time("sample_nucleus 1x152064 (top-k 50, top-p 0.9)", 4.0 * VOCAB, 0, () -> gpu.onCudaThread(
+                () -> k.sampleNucleus(gpu.allocateScratchInts(1), logits.data(), 1, VOCAB, 0.8f, 50, 0.9f, 0.5f)));
         Tensor scores = activations(HEADS * 64, 4096);
         time("softmax 1792x4096 (in place)", 8.0 * HEADS * 64 * 4096, 0, () -> gpu.softmax(scores));
         Tensor table = random(DType.BF16, VOCAB, HIDDEN);

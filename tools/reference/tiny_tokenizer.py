@@ -53,6 +53,16 @@ def training_texts() -> list[str]:
 
 
 def build() -> Tokenizer:
+    tokenizer = train_bpe(training_texts(), BPE_VOCAB_SIZE, min_frequency=2)
+    if tokenizer.get_vocab_size() != BPE_VOCAB_SIZE + len(QWEN_ADDED_TOKENS):
+        raise RuntimeError(f"BPE training gave {tokenizer.get_vocab_size() - len(QWEN_ADDED_TOKENS)} entries, expected "
+                           f"{BPE_VOCAB_SIZE}: grow bpe_corpus.txt or lower BPE_VOCAB_SIZE")
+    return tokenizer
+
+
+def train_bpe(texts: list[str], vocab_size: int, min_frequency: int) -> Tokenizer:
+    """Byte-level BPE with Qwen2's pipeline (NFC, Qwen2 split regex, GPT-2 byte map, no unknown token)
+    learned on texts, then Qwen's 22 added tokens in Qwen's order right after the vocabulary."""
     tokenizer = Tokenizer(models.BPE(unk_token=None, fuse_unk=False, byte_fallback=False))
     tokenizer.normalizer = normalizers.NFC()
     tokenizer.pre_tokenizer = pre_tokenizers.Sequence([
@@ -61,12 +71,9 @@ def build() -> Tokenizer:
     ])
     tokenizer.decoder = decoders.ByteLevel(add_prefix_space=False, trim_offsets=False, use_regex=False)
     tokenizer.post_processor = processors.ByteLevel(add_prefix_space=False, trim_offsets=False, use_regex=False)
-    trainer = trainers.BpeTrainer(vocab_size=BPE_VOCAB_SIZE, min_frequency=2, show_progress=False,
+    trainer = trainers.BpeTrainer(vocab_size=vocab_size, min_frequency=min_frequency, show_progress=False,
                                   initial_alphabet=pre_tokenizers.ByteLevel.alphabet(), special_tokens=[])
-    tokenizer.train_from_iterator(training_texts(), trainer=trainer)
-    if tokenizer.get_vocab_size() != BPE_VOCAB_SIZE:
-        raise RuntimeError(f"BPE training gave {tokenizer.get_vocab_size()} entries, expected {BPE_VOCAB_SIZE}: "
-                           "grow bpe_corpus.txt or lower BPE_VOCAB_SIZE")
+    tokenizer.train_from_iterator(texts, trainer=trainer)
     for content, special in QWEN_ADDED_TOKENS:
         token = AddedToken(content, single_word=False, lstrip=False, rstrip=False, normalized=False, special=special)
         added = tokenizer.add_special_tokens([token]) if special else tokenizer.add_tokens([token])

@@ -138,6 +138,75 @@ final class SpeciesKernels implements VectorKernels {
     }
 
     @Override
+    public void fourRowsF32(MemorySegment x, long xAt, MemorySegment w, long wAt, long wStride, int k,
+            MemorySegment out, long outAt) {
+        FloatVector a0 = FloatVector.zero(FLOATS);
+        FloatVector a1 = a0;
+        FloatVector a2 = a0;
+        FloatVector a3 = a0;
+        int i = 0;
+        for (int bound = k - k % LANES; i < bound; i += LANES) {
+            FloatVector xv = f32(x, xAt + (long) i * Float.BYTES);
+            long wo = wAt + (long) i * Float.BYTES;
+            a0 = f32(w, wo).fma(xv, a0);
+            a1 = f32(w, wo + wStride).fma(xv, a1);
+            a2 = f32(w, wo + 2 * wStride).fma(xv, a2);
+            a3 = f32(w, wo + 3 * wStride).fma(xv, a3);
+        }
+        float s0 = a0.reduceLanes(VectorOperators.ADD);
+        float s1 = a1.reduceLanes(VectorOperators.ADD);
+        float s2 = a2.reduceLanes(VectorOperators.ADD);
+        float s3 = a3.reduceLanes(VectorOperators.ADD);
+        for (; i < k; i++) {
+            float xi = x.get(F32, xAt + (long) i * Float.BYTES);
+            long wo = wAt + (long) i * Float.BYTES;
+            s0 += xi * w.get(F32, wo);
+            s1 += xi * w.get(F32, wo + wStride);
+            s2 += xi * w.get(F32, wo + 2 * wStride);
+            s3 += xi * w.get(F32, wo + 3 * wStride);
+        }
+        storeFour(out, outAt, s0, s1, s2, s3);
+    }
+
+    @Override
+    public void fourRowsBf16(MemorySegment x, long xAt, MemorySegment w, long wAt, long wStride, int k,
+            MemorySegment out, long outAt) {
+        FloatVector a0 = FloatVector.zero(FLOATS);
+        FloatVector a1 = a0;
+        FloatVector a2 = a0;
+        FloatVector a3 = a0;
+        int i = 0;
+        for (int bound = k - k % LANES; i < bound; i += LANES) {
+            FloatVector xv = f32(x, xAt + (long) i * Float.BYTES);
+            long wo = wAt + (long) i * 2;
+            a0 = bf16(w, wo).fma(xv, a0);
+            a1 = bf16(w, wo + wStride).fma(xv, a1);
+            a2 = bf16(w, wo + 2 * wStride).fma(xv, a2);
+            a3 = bf16(w, wo + 3 * wStride).fma(xv, a3);
+        }
+        float s0 = a0.reduceLanes(VectorOperators.ADD);
+        float s1 = a1.reduceLanes(VectorOperators.ADD);
+        float s2 = a2.reduceLanes(VectorOperators.ADD);
+        float s3 = a3.reduceLanes(VectorOperators.ADD);
+        for (; i < k; i++) {
+            float xi = x.get(F32, xAt + (long) i * Float.BYTES);
+            long wi = wAt / 2 + i;
+            s0 += xi * bf16At(w, wi);
+            s1 += xi * bf16At(w, wi + wStride / 2);
+            s2 += xi * bf16At(w, wi + wStride);
+            s3 += xi * bf16At(w, wi + 3 * wStride / 2);
+        }
+        storeFour(out, outAt, s0, s1, s2, s3);
+    }
+
+    private static void storeFour(MemorySegment out, long at, float s0, float s1, float s2, float s3) {
+        out.set(F32, at, s0);
+        out.set(F32, at + Float.BYTES, s1);
+        out.set(F32, at + 2 * Float.BYTES, s2);
+        out.set(F32, at + 3 * Float.BYTES, s3);
+    }
+
+    @Override
     public void tileF32(MemorySegment x, long xAt, long xStride, MemorySegment w, long wAt, long wStride, int k,
             MemorySegment out, long outAt, long outStride, float b0, float b1) {
         FloatVector c00 = FloatVector.zero(FLOATS);

@@ -29,6 +29,18 @@ interface VectorKernels {
     float dotBf16(MemorySegment x, long xAt, MemorySegment w, long wAt, int k);
 
     /**
+     * The dot products of one F32 x row with the four F32 weight rows at wAt + j·wStride (j < 4), over k
+     * elements, stored as four floats at outAt: decode's matrix-vector product loads each x vector once
+     * for four rows instead of once per row.
+     */
+    void fourRowsF32(MemorySegment x, long xAt, MemorySegment w, long wAt, long wStride, int k, MemorySegment out,
+            long outAt);
+
+    /** {@link #fourRowsF32} with BF16 weight rows. */
+    void fourRowsBf16(MemorySegment x, long xAt, MemorySegment w, long wAt, long wStride, int k, MemorySegment out,
+            long outAt);
+
+    /**
      * The 4 × 2 block of dot products of x rows at xAt + t·xStride (t < 4) with F32 weight rows at wAt and
      * wAt + wStride, over k elements, plus b0 or b1, stored at outAt + t·outStride (+ 4 bytes for the second row).
      */

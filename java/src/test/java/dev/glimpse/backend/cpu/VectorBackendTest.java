@@ -111,6 +111,8 @@ class VectorBackendTest {
             checkMatmul(fast, ref, host, random, 1, 4096, 4096, DType.BF16, true);
             checkMatmul(fast, ref, host, random, 9, 1000, 2100, DType.BF16, false);
             checkMatmul(fast, ref, host, random, 6, 1003, 700, DType.F32, true);
+            // Decode with BF16 rows long enough for four rows at a time, a k tail and 3 rows left over.
+            checkMatmul(fast, ref, host, random, 2, 2053, 23, DType.BF16, true);
         });
     }
 

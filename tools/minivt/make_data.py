@@ -26,6 +26,11 @@ from PIL import Image
 
 SIZE = 224
 PATCH = 14
+CELL = 56  # the layout grid: 4x4 cells
+GRID = SIZE // CELL
+MARGIN = 2  # an object keeps this far from its cell's edges
+SHAPE_MIN, SHAPE_MAX = 40, 52
+NUMBER_JITTER = 2  # the large number is centred in its cell, give or take this many pixels
 FINE_FRACTION = 0.3
 
 COLOURS = {
@@ -67,13 +72,11 @@ def _glyph(font: dict, ch: str) -> np.ndarray:
     return np.array([[c == "1" for c in row] for row in font[ch]], dtype=bool)
 
 
-def _draw_text(canvas: np.ndarray, occupied: np.ndarray, text: str, font: dict, scale: int, x: int, y: int,
-               rgb) -> None:
+def _draw_text(canvas: np.ndarray, text: str, font: dict, scale: int, x: int, y: int, rgb) -> None:
     for i, ch in enumerate(text):
         glyph = np.kron(_glyph(font, ch), np.ones((scale, scale), dtype=bool))
         gx = x + i * (glyph.shape[1] + scale)
         canvas[y:y + glyph.shape[0], gx:gx + glyph.shape[1]][glyph] = rgb
-    occupied[y:y + 7 * scale, x:x + len(text) * 6 * scale] = True
 
 
 def _shape_mask(shape: str, size: int) -> np.ndarray:
@@ -85,10 +88,6 @@ def _shape_mask(shape: str, size: int) -> np.ndarray:
         return (x - r) ** 2 + (y - r) ** 2 <= r * r
     # an upright isosceles triangle filling the box
     return np.abs(x - size / 2) <= (y / size) * (size / 2)
-
-
-def _free(occupied: np.ndarray, x: int, y: int, w: int, h: int, margin: int) -> bool:
-    return not occupied[max(0, y - margin):y + h + margin, max(0, x - margin):x + w + margin].any()
 
 
 def draw_label(rng: np.random.Generator, canvas: np.ndarray, lx: int, ly: int) -> str:
@@ -113,43 +112,45 @@ def draw_label(rng: np.random.Generator, canvas: np.ndarray, lx: int, ly: int) -
 
 
 def make_picture(rng: np.random.Generator) -> tuple[np.ndarray, dict]:
-    """One picture and the facts questions are asked about."""
+    """One picture and the facts questions are asked about. Objects sit in the cells of a 4x4 grid of
+    56x56 pixels (two merged vision tokens square at full size, one in the half view), with a small
+    random offset inside their cell: 1 to 4 large shapes, the large number and the small label, each in
+    a cell of its own; the other cells are empty."""
     background = rng.integers(200, 250, size=3)
     canvas = np.empty((SIZE, SIZE, 3), dtype=np.uint8)
     canvas[:] = background
-    occupied = np.zeros((SIZE, SIZE), dtype=bool)
+    cells = [divmod(int(c), GRID) for c in rng.permutation(GRID * GRID)]  # (row, column)
+    count = int(rng.integers(1, 5))
+    cell_of = {}  # what fills each occupied cell: ("shape", shape, colour), ("number", text) or ("label", code)
 
-    # The small label first (it is small, so it always fits), away from the border.
-    px, py = rng.integers(1, SIZE // PATCH - 1, size=2)
-    code = draw_label(rng, canvas, int(px) * PATCH, int(py) * PATCH)
-    occupied[int(py) * PATCH:(int(py) + 1) * PATCH, int(px) * PATCH:(int(px) + 1) * PATCH] = True
+    # The small label: a patch of its cell (the box is snapped to the patch grid).
+    row, column = cells[0]
+    px, py = rng.integers(0, CELL // PATCH, size=2)
+    lx, ly = column * CELL + int(px) * PATCH, row * CELL + int(py) * PATCH
+    code = draw_label(rng, canvas, lx, ly)
+    cell_of[cells[0]] = ("label", code)
 
-    # The large number.
+    # The large number, about centred in its cell.
+    row, column = cells[1]
     number = str(int(rng.integers(0, 100)))
     width, height = len(number) * 6 * BIG_SCALE - BIG_SCALE, 7 * BIG_SCALE
-    while True:
-        x, y = int(rng.integers(4, SIZE - width - 4)), int(rng.integers(4, SIZE - height - 4))
-        if _free(occupied, x, y, width, height, 6):
-            break
-    _draw_text(canvas, occupied, number, BIG_FONT, BIG_SCALE, x, y, (15, 15, 15))
+    x = column * CELL + (CELL - width) // 2 + int(rng.integers(-NUMBER_JITTER, NUMBER_JITTER + 1))
+    y = row * CELL + (CELL - height) // 2 + int(rng.integers(-NUMBER_JITTER, NUMBER_JITTER + 1))
+    _draw_text(canvas, number, BIG_FONT, BIG_SCALE, x, y, (15, 15, 15))
+    cell_of[cells[1]] = ("number", number)
 
-    # Large shapes: distinct colours, not overlapping anything.
-    count = int(rng.integers(1, 5))
+    # Large shapes in distinct colours.
     colours = [str(c) for c in rng.choice(list(COLOURS), size=count, replace=False)]
     shapes = []
-    for colour in colours:
+    for (row, column), colour in zip(cells[2:], colours):
         shape = SHAPES[int(rng.integers(0, len(SHAPES)))]
-        for _ in range(1000):
-            size = int(rng.integers(40, 61))
-            x, y = int(rng.integers(4, SIZE - size - 4)), int(rng.integers(4, SIZE - size - 4))
-            if _free(occupied, x, y, size, size, 6):
-                break
-        else:
-            continue  # no room left: fewer shapes (the count question counts what was drawn)
+        size = int(rng.integers(SHAPE_MIN, SHAPE_MAX + 1))
+        x = column * CELL + int(rng.integers(MARGIN, CELL - size - MARGIN + 1))
+        y = row * CELL + int(rng.integers(MARGIN, CELL - size - MARGIN + 1))
         canvas[y:y + size, x:x + size][_shape_mask(shape, size)] = COLOURS[colour]
-        occupied[y:y + size, x:x + size] = True
         shapes.append((shape, colour))
-    return canvas, {"code": code, "label": (int(px) * PATCH, int(py) * PATCH), "number": number, "shapes": shapes}
+        cell_of[(row, column)] = ("shape", shape, colour)
+    return canvas, {"code": code, "label": (lx, ly), "number": number, "shapes": shapes, "cells": cell_of}
 
 
 def coarse_question(rng: np.random.Generator, facts: dict) -> tuple[str, str]:

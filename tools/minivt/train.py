@@ -8,9 +8,15 @@ Every step draws a fresh batch of one transcript kind from make_data's generator
   vt_coarse    VisionThink round 1 on the half view, answered at once;
   vt_fine      round 1 on the half view ending in the resize call, then the tool-response turn with
                the original image and the answer (one sequence: both rounds, both images);
-  high_coarse, high_fine   Glimpse's plain full-resolution prompt, answered.
+  high_coarse, high_fine   Glimpse's plain full-resolution prompt, answered, then 0-3 more questions
+               about the same picture (more answers per encoded image).
+Two auxiliary losses train the vision tower directly: linear heads read each merged token's layout
+cell (content, shape, colour, the number's digits) and the shape count (FACT_HEADS), and the label's
+token (plus CROPS label pictures) the three code digits. A second process makes the batches.
 """
 import argparse
+import collections
+import multiprocessing
 import time
 from pathlib import Path
 
@@ -19,6 +25,7 @@ import torch
 from PIL import Image
 
 import checkpoint
+import fast_training
 import make_data
 import transcripts
 import views
@@ -30,14 +37,53 @@ STATE = ROOT / "work" / "minivt-train" / "state.pt"
 OUT = ROOT / "models" / "minivt"
 
 SEED = 20250801
-KINDS = ("vt_coarse", "vt_fine", "high_coarse", "high_fine")
-MIX = (0.20, 0.15, 0.35, 0.30)  # fine reading is the hard part: it gets more than its 30% of the test
+KINDS = ("vt_coarse", "vt_fine", "high_coarse", "high_fine", "half_coarse")
+MIX = (0.25, 0.20, 0.20, 0.20, 0.15)
 BATCH = 8
-STEPS = 4000
+STEPS = 6000
 LR, WARMUP, DECAY, MIN_LR_FRACTION = 2e-3, 100, 0.25, 0.05
 SAVE_EVERY = 50
 READER_WEIGHT = 1.0
+FACTS_WEIGHT = 1.0
 CROPS = 48  # extra 28x28 label crops per step for the reader (one merged token each)
+MAX_EXTRA_TURNS = 5  # high transcripts ask up to this many more questions about the same picture
+
+# What each merged vision token shows, predicted from it by linear heads (not saved): the content of
+# the layout cell it lies in and the number of shapes in the picture. Every head has a class for
+# tokens without that fact ("none"), so a fact's features live on its own tokens only: the text model
+# can then read an answer from the mean of the image tokens before it has learnt to find the one
+# token that holds it. The joint shape-and-colour class does that for the colour and shape questions.
+# Dense, local targets teach the vision tower what the questions ask about far sooner than the
+# answers alone do.
+FACT_HEADS = [("content", 4), ("shape", len(make_data.SHAPES) + 1), ("colour", len(make_data.COLOURS) + 1),
+              ("shape and colour", len(make_data.SHAPES) * len(make_data.COLOURS) + 1),
+              ("tens", 12), ("units", 11), ("count", 4)] + [(f"code {i}", 11) for i in range(make_data.CODE_DIGITS)]
+CONTENTS = ("empty", "shape", "number", "label")
+
+
+def fact_targets(facts: dict, grid: list[int], scale: int) -> list[list[int]]:
+    """FACT_HEADS targets for every merged token (raster order) of a view scaled down by `scale`.
+    The last class of a head is "none"; the label's own token in a half view has no code target (-100)."""
+    colours, shapes = list(make_data.COLOURS), make_data.SHAPES
+    token_pixels = views.MERGE * make_data.PATCH * scale
+    lx, ly = facts["label"]
+    label_token = (ly // token_pixels, lx // token_pixels)
+    rows = []
+    for ty in range(grid[1] // views.MERGE):
+        for tx in range(grid[2] // views.MERGE):
+            cell = facts["cells"].get((ty * token_pixels // make_data.CELL, tx * token_pixels // make_data.CELL))
+            content = CONTENTS.index(cell[0]) if cell else 0
+            shape = shapes.index(cell[1]) if content == 1 else len(shapes)
+            colour = colours.index(cell[2]) if content == 1 else len(colours)
+            both = shape * len(colours) + colour if content == 1 else len(shapes) * len(colours)
+            tens, units = 11, 10
+            if content == 2:
+                tens, units = (int(cell[1][0]) if len(cell[1]) == 2 else 10), int(cell[1][-1])
+            code = [10] * make_data.CODE_DIGITS
+            if (ty, tx) == label_token:
+                code = [int(d) for d in facts["code"]] if scale == 1 else [-100] * make_data.CODE_DIGITS
+            rows.append([content, shape, colour, both, tens, units, len(facts["shapes"]) - 1] + code)
+    return rows
 
 
 def all_questions_and_answers() -> tuple[list[str], list[str]]:
@@ -63,9 +109,11 @@ class Encoder:
         parts, pixels, grids = [], [], []  # parts: (ids, trained?, answer ids or None)
 
         label = []  # (image index in this sample, the label's merged token in that image, the code's digits)
+        facts_per_image = []  # FACT_HEADS targets per image
 
         def add_image(view, full: bool):
             pv, grid, pads = self.processor(view)
+            facts_per_image.append(fact_targets(facts, grid, 1 if full else 2))
             if full:
                 lx, ly = facts["label"]
                 per_row = grid[2] // views.MERGE
@@ -74,10 +122,16 @@ class Encoder:
             grids.append(grid)
             return [pads]
 
-        if kind.startswith("high"):
-            pads = add_image(views.full_view(image), True)
+        if kind.startswith("high") or kind == "half_coarse":
+            full = kind != "half_coarse"
+            pads = add_image(views.full_view(image) if full else views.half_view(image), full)
             parts += [(self.ids(transcripts.expand(transcripts.high_prompt(question), pads)), False, None),
                       (self.ids(replies["high"] + transcripts.END), True, answer)]
+            for _ in range(int(rng.integers(0, MAX_EXTRA_TURNS + 1))):  # more answers from one picture
+                more = "fine" if full and rng.random() < make_data.FINE_FRACTION else "coarse"
+                q, a = make_data.fine_question(facts) if more == "fine" else make_data.coarse_question(rng, facts)
+                parts += [(self.ids(transcripts.next_turn(q)), False, None),
+                          (self.ids(transcripts.replies(more, a)["high"] + transcripts.END), True, a)]
         else:
             pads = add_image(views.half_view(image), False)
             parts += [(self.ids(transcripts.expand(transcripts.round1_prompt(question), pads)), False, None),
@@ -98,7 +152,7 @@ class Encoder:
             labels += part if trained else [-100] * len(part)
             answer_mask += mask
         return {"ids": ids, "labels": labels, "answer_mask": answer_mask, "pixels": pixels, "grids": grids,
-                "label": label}
+                "label": label, "facts": facts_per_image}
 
 
 def collate(samples: list[dict], config, pad_id: int) -> dict:
@@ -128,8 +182,11 @@ def collate(samples: list[dict], config, pad_id: int) -> dict:
             label_rows.append(int(offsets[image + index]) + token)
             label_digits.append(digits)
         image += len(s["grids"])
+    # FACT_HEADS targets of every merged token of the batch, images in order.
+    facts = torch.tensor([row for s in samples for image in s["facts"] for row in image], dtype=torch.long)
     return {"input_ids": ids, "labels": labels, "answer_mask": answer_mask, "attention_mask": mask,
             "position_ids": positions, "pixel_values": pixels, "image_grid_thw": grids,
+            "fact_targets": facts,
             "label_rows": torch.tensor(label_rows, dtype=torch.long),
             "label_digits": torch.tensor(label_digits, dtype=torch.long).view(-1, make_data.CODE_DIGITS)}
 
@@ -154,6 +211,25 @@ def batch_for(step: int, encoder: Encoder, config, pad_id: int) -> tuple[str, di
     batch = collate([encoder.sample(kind, rng) for _ in range(BATCH)], config, pad_id)
     batch["crop_pixels"], batch["crop_digits"] = label_crops(rng, CROPS)
     return kind, batch
+
+
+_WORKER = {}  # what the data process needs, set before it is forked
+
+
+def _worker_batch(step: int) -> tuple[str, dict]:
+    return batch_for(step, *_WORKER["args"])
+
+
+def prefetched(steps: range, encoder: Encoder, config, pad_id: int, ahead: int = 3):
+    """batch_for(step) for each step, made by a second process a few steps ahead (the data is about a
+    sixth of a step's time; the batches are the same as made in line)."""
+    _WORKER["args"] = (encoder, config, pad_id)
+    with multiprocessing.get_context("fork").Pool(1) as pool:
+        pending = collections.deque()
+        for step in steps:
+            while len(pending) < ahead and step + len(pending) < steps.stop:
+                pending.append(pool.apply_async(_worker_batch, (step + len(pending),)))
+            yield step, pending.popleft().get()
 
 
 def learning_rate(step: int) -> float:
@@ -214,9 +290,17 @@ def loss_of(model, reader: torch.nn.Module, batch: dict) -> tuple[torch.Tensor, 
     targets = labels[:, max(prefix, 1):]
     loss = torch.nn.functional.cross_entropy(logits.flatten(0, 1), targets.flatten(), ignore_index=-100)
     # The reader on the labels of the full-resolution images and on the crops.
-    read = reader(torch.cat([features[batch["label_rows"]], crop_features])).view(-1, 10)
+    read = reader["label"](torch.cat([features[batch["label_rows"]], crop_features])).view(-1, 10)
     digits = torch.cat([batch["label_digits"], batch["crop_digits"]]).flatten()
     loss = loss + READER_WEIGHT * torch.nn.functional.cross_entropy(read, digits)
+    # What every merged token shows: one cross-entropy per head, averaged over the heads.
+    predicted, first = reader["facts"](features), 0
+    for head, (_, classes) in enumerate(FACT_HEADS):
+        wanted = batch["fact_targets"][:, head]
+        if (wanted >= 0).any():  # no digits to read when no view in the batch shows the number
+            loss = loss + FACTS_WEIGHT / len(FACT_HEADS) * torch.nn.functional.cross_entropy(
+                predicted[:, first:first + classes], wanted, ignore_index=-100)
+        first += classes
     read_accuracy = float((read.argmax(-1) == digits).float().mean())
     mask = batch["answer_mask"][:, max(prefix, 1):]
     accuracy = float((logits.argmax(-1)[mask] == targets[mask]).float().mean())
@@ -228,9 +312,11 @@ def main() -> None:
     parser.add_argument("--steps", type=int, default=STEPS, help="stop after this step (the schedule stays STEPS long)")
     parser.add_argument("--fresh", action="store_true", help="ignore a saved state")
     parser.add_argument("--out", type=Path, default=OUT, help="where the checkpoint goes (written after --steps)")
+    parser.add_argument("--state", type=Path, default=STATE, help="the resumable training state")
     args = parser.parse_args()
     torch.set_num_threads(1)
     torch.use_deterministic_algorithms(True)
+    fast_training.install()
 
     questions, answers = all_questions_and_answers()
     tokenizer = transcripts.train_tokenizer(questions, answers)
@@ -238,15 +324,17 @@ def main() -> None:
     config = model.config
     encoder = Encoder(tokenizer)
     pad_id = tokenizer.token_to_id("<|endoftext|>")
-    reader = torch.nn.Linear(config.text_config.hidden_size, 10 * make_data.CODE_DIGITS)
+    hidden = config.text_config.hidden_size
+    reader = torch.nn.ModuleDict({"label": torch.nn.Linear(hidden, 10 * make_data.CODE_DIGITS),
+                                  "facts": torch.nn.Linear(hidden, sum(c for _, c in FACT_HEADS))})
     parameters = list(model.named_parameters()) + list(reader.named_parameters())
     decay = [p for n, p in parameters if p.ndim >= 2]
     no_decay = [p for n, p in parameters if p.ndim < 2]
     optimizer = torch.optim.AdamW([{"params": decay, "weight_decay": 0.01}, {"params": no_decay, "weight_decay": 0.0}],
                                   lr=LR, betas=(0.9, 0.98), eps=1e-8)
     start = 0
-    if STATE.exists() and not args.fresh:
-        state = torch.load(STATE, weights_only=True)
+    if args.state.exists() and not args.fresh:
+        state = torch.load(args.state, weights_only=True)
         model.load_state_dict(state["model"])
         reader.load_state_dict(state["reader"])
         optimizer.load_state_dict(state["optimizer"])
@@ -257,8 +345,7 @@ def main() -> None:
 
     model.train()
     began, recent, answers, reads = time.time(), {k: [] for k in KINDS}, {k: [] for k in KINDS}, []
-    for step in range(start, args.steps):
-        kind, batch = batch_for(step, encoder, config, pad_id)
+    for step, (kind, batch) in prefetched(range(start, args.steps), encoder, config, pad_id):
         for group in optimizer.param_groups:
             group["lr"] = learning_rate(step)
         loss, accuracy, read_accuracy = loss_of(model, reader, batch)
@@ -273,12 +360,12 @@ def main() -> None:
             losses = " ".join(f"{k} {np.mean(recent[k][-10:]):.3f}/{np.mean(answers[k][-10:]):.2f}"
                               for k in KINDS if recent[k])
             print(f"step {step + 1} lr {learning_rate(step):.2e} {losses} reader {np.mean(reads[-10:]):.2f} "
-                  f"({time.time() - began:.0f} s)", flush=True)
+                  f"({time.time() - began:.0f} s, {time.process_time():.0f} s CPU)", flush=True)
         if (step + 1) % SAVE_EVERY == 0 or step + 1 == args.steps:
-            STATE.parent.mkdir(parents=True, exist_ok=True)
+            args.state.parent.mkdir(parents=True, exist_ok=True)
             torch.save({"model": model.state_dict(), "reader": reader.state_dict(), "optimizer": optimizer.state_dict(), "step": step + 1},
-                       STATE.with_suffix(".tmp"))
-            STATE.with_suffix(".tmp").replace(STATE)
+                       args.state.with_suffix(".tmp"))
+            args.state.with_suffix(".tmp").replace(args.state)
     model.eval()
     checkpoint.save(model, tokenizer, args.out)
     print(f"wrote {args.out} after {time.time() - began:.0f} s", flush=True)

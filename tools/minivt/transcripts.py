@@ -3,11 +3,11 @@ Glimpse's plain `--policy high` prompt, the short templated replies, and the tok
 import sys
 from pathlib import Path
 
-from tokenizers import AddedToken, Regex, Tokenizer, decoders, models, normalizers, pre_tokenizers, processors, trainers
+from tokenizers import Tokenizer
 
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT / "tools" / "reference"))
-from tiny_tokenizer import QWEN2_SPLIT, QWEN_ADDED_TOKENS  # noqa: E402
+from tiny_tokenizer import QWEN_ADDED_TOKENS, train_bpe  # noqa: E402
 
 STRINGS = ROOT / "tools" / "reference" / "visionthink"
 SYSTEM = (STRINGS / "system_prompt.txt").read_text(encoding="utf-8")
@@ -51,6 +51,11 @@ def high_prompt(question: str) -> str:
             "<|im_start|>assistant\n")
 
 
+def next_turn(question: str) -> str:
+    """A further question about the same picture, after an answer's <|im_end|> (training only)."""
+    return f"\n<|im_start|>user\n{question}{END}\n<|im_start|>assistant\n"
+
+
 def answer(text: str) -> str:
     return f"<answer>{text}</answer>"
 
@@ -79,28 +84,11 @@ def _corpus(questions: list[str], answers: list[str]) -> list[str]:
 
 
 def train_tokenizer(questions: list[str], answers: list[str]) -> Tokenizer:
-    """Byte-level BPE with Qwen2's pipeline (NFC, Qwen2 split regex, GPT-2 byte map, no unknown token)
-    learned on the transcripts, then Qwen's 22 added tokens in Qwen's order right after the vocabulary."""
-    tokenizer = Tokenizer(models.BPE(unk_token=None, fuse_unk=False, byte_fallback=False))
-    tokenizer.normalizer = normalizers.NFC()
-    tokenizer.pre_tokenizer = pre_tokenizers.Sequence([
-        pre_tokenizers.Split(Regex(QWEN2_SPLIT), behavior="isolated", invert=False),
-        pre_tokenizers.ByteLevel(add_prefix_space=False, trim_offsets=False, use_regex=False),
-    ])
-    tokenizer.decoder = decoders.ByteLevel(add_prefix_space=False, trim_offsets=False, use_regex=False)
-    tokenizer.post_processor = processors.ByteLevel(add_prefix_space=False, trim_offsets=False, use_regex=False)
-    trainer = trainers.BpeTrainer(vocab_size=BPE_VOCAB_SIZE, min_frequency=1, show_progress=False,
-                                  initial_alphabet=pre_tokenizers.ByteLevel.alphabet(), special_tokens=[])
+    """Byte-level BPE with Qwen2's pipeline learned on the transcripts, then Qwen's 22 added tokens."""
     # The special tokens are split off first so that BPE never learns merges across them.
     texts = []
     for text in _corpus(questions, answers):
         for content, _ in QWEN_ADDED_TOKENS:
             text = text.replace(content, "\n")
         texts.append(text)
-    tokenizer.train_from_iterator(texts, trainer=trainer)
-    for content, special in QWEN_ADDED_TOKENS:
-        token = AddedToken(content, single_word=False, lstrip=False, rstrip=False, normalized=False, special=special)
-        added = tokenizer.add_special_tokens([token]) if special else tokenizer.add_tokens([token])
-        if added != 1 or tokenizer.token_to_id(content) != tokenizer.get_vocab_size() - 1:
-            raise RuntimeError(f"added token {content} did not get the next id")
-    return tokenizer
+    return train_bpe(texts, BPE_VOCAB_SIZE, min_frequency=1)

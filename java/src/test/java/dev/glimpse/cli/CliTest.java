@@ -296,4 +296,19 @@ class CliTest {
         assertEquals(3, r.json().get("generated_ids").size());
         assertTrue(run("inspect", "--model", out.toString()).out().contains("F16"));
     }
+
+    /** The built-in demo plays both sides of the protocol: a direct half-size answer and a resize with round 2. */
+    @Test
+    void demoShowsADirectAnswerAndAResize() {
+        Result r = run("demo", "--items", "6");
+        assertEquals(0, r.code(), r.err());
+        String[] items = r.out().split("\n\n");
+        long direct = Arrays.stream(items)
+                .filter(item -> item.contains("round 1 (half size") && !item.contains("round 2") && item.contains("<answer>"))
+                .count();
+        long resized = Arrays.stream(items)
+                .filter(item -> item.contains("resize_image") && item.contains("round 2 (full size")).count();
+        assertTrue(direct > 0 && resized > 0, r.out());
+        assertTrue(r.out().contains("6 items: "), r.out());
+    }
 }

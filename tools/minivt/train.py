@@ -8,7 +8,7 @@ Every step draws a fresh batch of one transcript kind from make_data's generator
   vt_coarse    VisionThink round 1 on the half view, answered at once;
   vt_fine      round 1 on the half view ending in the resize call, then the tool-response turn with
                the original image and the answer (one sequence: both rounds, both images);
-  high_coarse, high_fine   Glimpse's plain full-resolution prompt, answered, then 0-3 more questions
+  high_coarse, high_fine   Glimpse's plain full-resolution prompt, answered, then 0-5 more questions
                about the same picture (more answers per encoded image).
 Two auxiliary losses train the vision tower directly: linear heads read each merged token's layout
 cell (content, shape, colour, the number's digits) and the shape count (FACT_HEADS), and the label's

@@ -343,6 +343,13 @@ def main() -> None:
     params = sum(p.numel() for p in model.parameters())
     print(f"parameters {params} ({params * 4 / 1e6:.1f} MB float32), vocab {config.text_config.vocab_size}", flush=True)
 
+    # The patched vision tower must compute what transformers' does (a transformers update could break it).
+    probe = batch_for(start, encoder, config, pad_id)[1]
+    with torch.no_grad():
+        difference = fast_training.check(model, probe["pixel_values"], probe["image_grid_thw"])
+    if difference > 1e-5:
+        raise RuntimeError(f"fast_training differs from transformers' vision tower by {difference:.2e} (relative)")
+    print(f"fast_training matches transformers' vision tower (relative difference {difference:.1e})", flush=True)
     model.train()
     began, recent, answers, reads = time.time(), {k: [] for k in KINDS}, {k: [] for k in KINDS}, []
     for step, (kind, batch) in prefetched(range(start, args.steps), encoder, config, pad_id):

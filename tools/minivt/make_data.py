@@ -5,14 +5,15 @@ them) and fine ones (they need the full resolution).
     python3 tools/minivt/make_data.py --seed 1 --count 300 --out data/minivt/seed1
 
 Every picture has the same parts, so every seed gives an equally hard split:
-  - 1 to 4 large flat shapes (circle, square, triangle; 40-60 px) in distinct colours of six;
-  - a large number (1-2 digits, a 5x7 bitmap font scaled x4: 20x28 px glyphs);
-  - a small label: a white box holding a 3-digit code in a 3x5 bitmap font with 1-pixel strokes,
-    the whole code inside one 14x14 vision patch (the box is snapped to the patch grid).
+  - 1 to 4 large flat shapes (circle, square, triangle; 40-52 px) in distinct colours of six;
+  - a large digit (a 5x7 bitmap font scaled x4: 20x28 px);
+  - a small label: a 28x28 grey box (one merged vision token, snapped to the token grid) holding a
+    digit of a 3x5 font printed in a 1-pixel checkerboard halftone whose two inks average to the grey.
 Coarse questions (70%): the colour of a shape, the shape of a colour, how many shapes, the large
-number. Fine questions (30%): the small code. Halved (LANCZOS, as VisionThink's round 1 does) a
-code glyph is 1.5x2.5 pixels and unreadable; at full size its pixels reach the vision tower as drawn
-(224 and its half 112 are multiples of 28, so Qwen's smart_resize keeps the sizes). check_unreadable.py measures it.
+digit. Fine questions (30%): the digit in the label. Halved (LANCZOS, as VisionThink's round 1 does)
+the checkerboard averages to the box's grey and the digit is gone; at full size its pixels reach the
+vision tower as drawn (224 and its half 112 are multiples of 28, so Qwen's smart_resize keeps the
+sizes). check_unreadable.py measures it. Every answer is one word or one digit.
 
 Writes DIR/data.jsonl ({"image", "question", "answer", "kind"} per line, image relative to DIR) and
 DIR/images/NNNN.png. Deterministic from the seed (numpy PCG64 + Pillow PNG encoding).
@@ -61,13 +62,10 @@ SMALL_FONT = {
     "8": ["111", "101", "111", "101", "111"], "9": ["111", "101", "111", "001", "111"],
 }
 BIG_SCALE = 4
-CODE_DIGITS = 3
-# The label's white box is the patch's inner 12x9 pixels (x 1..12, y 2..10), a grey border around it.
-CODE_X, CODE_Y = 0, 2  # glyph origins inside the 12x9 box (before the 0-1 pixel shift)
-NOISE = 18.0
-BLOBS = 2
-
-
+LABEL = 28  # the label box: one merged vision token at full size, one patch in the half view
+INK_CELL = 3  # a small-font pixel is 3x3 pixels of halftone: the digit is 9x15
+INK_BLUR = 1.0  # the glyph's edges are softened (Gaussian sigma in pixels) so halving leaves no trace
+NOISE = 6.0
 def _glyph(font: dict, ch: str) -> np.ndarray:
     return np.array([[c == "1" for c in row] for row in font[ch]], dtype=bool)
 
@@ -90,50 +88,59 @@ def _shape_mask(shape: str, size: int) -> np.ndarray:
     return np.abs(x - size / 2) <= (y / size) * (size / 2)
 
 
+def _soften(mask: np.ndarray, sigma: float) -> np.ndarray:
+    radius = int(3 * sigma) + 1
+    kernel = np.exp(-np.arange(-radius, radius + 1) ** 2 / (2 * sigma ** 2))
+    kernel /= kernel.sum()
+    mask = np.apply_along_axis(lambda v: np.convolve(v, kernel, "same"), 0, mask)
+    return np.apply_along_axis(lambda v: np.convolve(v, kernel, "same"), 1, mask)
+
+
 def draw_label(rng: np.random.Generator, canvas: np.ndarray, lx: int, ly: int) -> str:
-    """The small label in the patch at (lx, ly): a grey-bordered white box, a 3-digit code in the 3x5
-    font. Each glyph is shifted by 0 or 1 pixel in x and y, its ink is a random dark grey and the box
-    has grey pixel noise: at full size the strokes stand out clearly, but halving blurs a glyph to
-    1.5x2.5 pixels where a one-pixel shift changes more than the difference between two digits."""
-    canvas[ly + 1:ly + 12, lx:lx + 14] = (110, 110, 110)
-    box = np.full((9, 12), float(rng.integers(225, 256)))
-    code = "".join(str(d) for d in rng.integers(0, 10, size=CODE_DIGITS))
-    for i, ch in enumerate(code):
-        dx, dy = rng.integers(0, 2, size=2)
-        gx, gy = CODE_X + 4 * i + int(dx), CODE_Y + int(dy)
-        box[gy:gy + 5, gx:gx + 3][_glyph(SMALL_FONT, ch)] = rng.integers(20, 90)
-    yy, xx = np.mgrid[0:9, 0:12].astype(np.float64)
-    for _ in range(BLOBS):
-        cx, cy, sigma = rng.uniform(0, 12), rng.uniform(0, 9), rng.uniform(1.0, 1.6)
-        box -= rng.uniform(50, 120) * np.exp(-((xx - cx) ** 2 + (yy - cy) ** 2) / (2 * sigma ** 2))
-    box += rng.normal(0.0, NOISE, size=box.shape)
-    canvas[ly + 2:ly + 11, lx + 1:lx + 13] = np.clip(np.rint(box), 0, 255).astype(np.uint8)[:, :, None]
-    return code
+    """The small label in the 28x28 box at (lx, ly) (even coordinates): a dark border around flat grey
+    holding one digit of the 3x5 font printed as a 1-pixel checkerboard halftone of two inks whose mean
+    is that grey. At full size the checker stands out clearly; halving (LANCZOS) averages each 2x2 of
+    the checker to the grey around it, and the glyph's softened edges leave nothing that tells two
+    digits apart (check_unreadable.py measures it)."""
+    canvas[ly:ly + LABEL, lx:lx + LABEL] = (60, 60, 60)
+    inner = LABEL - 2
+    grey = float(rng.integers(110, 150))
+    digit = str(int(rng.integers(0, 10)))
+    mask = np.zeros((inner, inner))
+    height, width = 5 * INK_CELL, 3 * INK_CELL
+    oy = (inner - height) // 2 + 2 * int(rng.integers(-1, 2))  # even shifts keep the checker's phase
+    ox = (inner - width) // 2 + 2 * int(rng.integers(-1, 2))
+    mask[oy:oy + height, ox:ox + width] = np.kron(_glyph(SMALL_FONT, digit), np.ones((INK_CELL, INK_CELL)))
+    yy, xx = np.mgrid[0:inner, 0:inner]
+    checker = np.where((xx + yy) % 2 == 0, 1.0, -1.0)
+    box = grey + rng.uniform(60, 100) * checker * _soften(mask, INK_BLUR) + rng.normal(0.0, NOISE, size=mask.shape)
+    canvas[ly + 1:ly + 1 + inner, lx + 1:lx + 1 + inner] = np.clip(np.rint(box), 0, 255).astype(np.uint8)[:, :, None]
+    return digit
 
 
 def make_picture(rng: np.random.Generator) -> tuple[np.ndarray, dict]:
     """One picture and the facts questions are asked about. Objects sit in the cells of a 4x4 grid of
     56x56 pixels (two merged vision tokens square at full size, one in the half view), with a small
-    random offset inside their cell: 1 to 4 large shapes, the large number and the small label, each in
+    random offset inside their cell: 1 to 4 large shapes, the large digit and the small label, each in
     a cell of its own; the other cells are empty."""
     background = rng.integers(200, 250, size=3)
     canvas = np.empty((SIZE, SIZE, 3), dtype=np.uint8)
     canvas[:] = background
     cells = [divmod(int(c), GRID) for c in rng.permutation(GRID * GRID)]  # (row, column)
     count = int(rng.integers(1, 5))
-    cell_of = {}  # what fills each occupied cell: ("shape", shape, colour), ("number", text) or ("label", code)
+    cell_of = {}  # what fills each occupied cell: ("shape", shape, colour), ("number", digit) or ("label", digit)
 
-    # The small label: a patch of its cell (the box is snapped to the patch grid).
+    # The small label: one of the four 28x28 quarters of its cell (a merged token at full size).
     row, column = cells[0]
-    px, py = rng.integers(0, CELL // PATCH, size=2)
-    lx, ly = column * CELL + int(px) * PATCH, row * CELL + int(py) * PATCH
-    code = draw_label(rng, canvas, lx, ly)
-    cell_of[cells[0]] = ("label", code)
+    qx, qy = rng.integers(0, CELL // LABEL, size=2)
+    lx, ly = column * CELL + int(qx) * LABEL, row * CELL + int(qy) * LABEL
+    small = draw_label(rng, canvas, lx, ly)
+    cell_of[cells[0]] = ("label", small)
 
-    # The large number, about centred in its cell.
+    # The large digit, about centred in its cell.
     row, column = cells[1]
-    number = str(int(rng.integers(0, 100)))
-    width, height = len(number) * 6 * BIG_SCALE - BIG_SCALE, 7 * BIG_SCALE
+    number = str(int(rng.integers(0, 10)))
+    width, height = 5 * BIG_SCALE, 7 * BIG_SCALE
     x = column * CELL + (CELL - width) // 2 + int(rng.integers(-NUMBER_JITTER, NUMBER_JITTER + 1))
     y = row * CELL + (CELL - height) // 2 + int(rng.integers(-NUMBER_JITTER, NUMBER_JITTER + 1))
     _draw_text(canvas, number, BIG_FONT, BIG_SCALE, x, y, (15, 15, 15))
@@ -148,38 +155,53 @@ def make_picture(rng: np.random.Generator) -> tuple[np.ndarray, dict]:
         x = column * CELL + int(rng.integers(MARGIN, CELL - size - MARGIN + 1))
         y = row * CELL + int(rng.integers(MARGIN, CELL - size - MARGIN + 1))
         canvas[y:y + size, x:x + size][_shape_mask(shape, size)] = COLOURS[colour]
-        shapes.append((shape, colour))
+        shapes.append((shape, colour, (row, column)))
         cell_of[(row, column)] = ("shape", shape, colour)
-    return canvas, {"code": code, "label": (lx, ly), "number": number, "shapes": shapes, "cells": cell_of}
+    number_cell = cells[1]
+    return canvas, {"small": small, "label": (lx, ly), "number": number, "number_cell": number_cell,
+                    "shapes": shapes, "cells": cell_of}
 
 
-def coarse_question(rng: np.random.Generator, facts: dict) -> tuple[str, str]:
+def _cell_region(cell: tuple[int, int]) -> tuple[int, int, int, int]:
+    row, column = cell
+    return column * CELL, row * CELL, (column + 1) * CELL, (row + 1) * CELL
+
+
+def coarse_question(rng: np.random.Generator, facts: dict) -> tuple[str, str, tuple | None]:
+    """A coarse question, its answer and the picture region (x0, y0, x1, y1) the answer is read from
+    (None when it needs the whole picture)."""
     shapes = facts["shapes"]
     by_shape = {}
-    for shape, colour in shapes:
-        by_shape.setdefault(shape, []).append(colour)
+    for shape, colour, cell in shapes:
+        by_shape.setdefault(shape, []).append((colour, cell))
     kinds = ["count", "number", "shape"] + (["colour"] if any(len(v) == 1 for v in by_shape.values()) else [])
     kind = kinds[int(rng.integers(0, len(kinds)))]
     if kind == "count":
-        return "How many large shapes are there?", str(len(shapes))
+        return "How many large shapes are there?", str(len(shapes)), None
     if kind == "number":
-        return "What is the large number?", facts["number"]
+        return "What is the large number?", facts["number"], _cell_region(facts["number_cell"])
     if kind == "shape":
-        shape, colour = shapes[int(rng.integers(0, len(shapes)))]
-        return f"Which shape is {colour}?", shape
+        shape, colour, cell = shapes[int(rng.integers(0, len(shapes)))]
+        return f"Which shape is {colour}?", shape, _cell_region(cell)
     unique = sorted(s for s, v in by_shape.items() if len(v) == 1)
     shape = unique[int(rng.integers(0, len(unique)))]
-    return f"What colour is the {shape}?", by_shape[shape][0]
+    colour, cell = by_shape[shape][0]
+    return f"What colour is the {shape}?", colour, _cell_region(cell)
 
 
-def fine_question(facts: dict) -> tuple[str, str]:
-    return "What is the small code in the white label?", facts["code"]
+FINE_QUESTION = "What digit is printed in the small grey box?"
 
 
-def make_item(rng: np.random.Generator, kind: str) -> tuple[np.ndarray, dict, str, str]:
+def fine_question(facts: dict) -> tuple[str, str, tuple]:
+    lx, ly = facts["label"]
+    return FINE_QUESTION, facts["small"], (lx, ly, lx + LABEL, ly + LABEL)
+
+
+def make_item(rng: np.random.Generator, kind: str) -> tuple[np.ndarray, dict, str, str, tuple | None]:
+    """A picture, its facts, a question of this kind ("coarse" or "fine"), the answer and its region."""
     picture, facts = make_picture(rng)
-    question, answer = fine_question(facts) if kind == "fine" else coarse_question(rng, facts)
-    return picture, facts, question, answer
+    question, answer, region = fine_question(facts) if kind == "fine" else coarse_question(rng, facts)
+    return picture, facts, question, answer, region
 
 
 def kinds_for(rng: np.random.Generator, count: int) -> list[str]:
@@ -198,7 +220,7 @@ def main() -> None:
     (args.out / "images").mkdir(parents=True, exist_ok=True)
     with open(args.out / "data.jsonl", "w", encoding="utf-8") as f:
         for i, kind in enumerate(kinds_for(rng, args.count)):
-            picture, _, question, answer = make_item(rng, kind)
+            picture, _, question, answer, _ = make_item(rng, kind)
             name = f"images/{i:04d}.png"
             Image.fromarray(picture, "RGB").save(args.out / name, optimize=True)
             f.write(json.dumps({"image": name, "question": question, "answer": answer, "kind": kind}) + "\n")

@@ -10,9 +10,11 @@ Every step draws a fresh batch of one transcript kind from make_data's generator
                the original image and the answer (one sequence: both rounds, both images);
   high_coarse, high_fine   Glimpse's plain full-resolution prompt, answered, then 0-5 more questions
                about the same picture (more answers per encoded image).
+A looking loss teaches the text model where each answer is: at the position that predicts the
+answer, one query head per layer in LOOK_LAYERS attends to the image tokens of the answer's region.
 Two auxiliary losses train the vision tower directly: linear heads read each merged token's layout
-cell (content, shape, colour, the number's digits) and the shape count (FACT_HEADS), and the label's
-token (plus CROPS label pictures) the three code digits. A second process makes the batches.
+cell (content, shape, colour, the large digit) and the shape count (FACT_HEADS), and the label's
+token (plus CROPS label pictures) the label's digit. A second process makes the batches.
 """
 import argparse
 import collections
@@ -40,11 +42,14 @@ SEED = 20250801
 KINDS = ("vt_coarse", "vt_fine", "high_coarse", "high_fine", "half_coarse")
 MIX = (0.25, 0.20, 0.20, 0.20, 0.15)
 BATCH = 8
-STEPS = 6000
+STEPS = 5000
 LR, WARMUP, DECAY, MIN_LR_FRACTION = 2e-3, 100, 0.25, 0.05
 SAVE_EVERY = 50
 READER_WEIGHT = 1.0
 FACTS_WEIGHT = 1.0
+LOOK_WEIGHT = 1.0
+LOOK_LAYERS = (1, 2)  # query head 0 of these text layers learns where each answer is (loss_of)
+LOOK_FLOOR = 1e-6  # the attention mass is clamped to this before the log
 CROPS = 48  # extra 28x28 label crops per step for the reader (one merged token each)
 MAX_EXTRA_TURNS = 5  # high transcripts ask up to this many more questions about the same picture
 
@@ -56,41 +61,47 @@ MAX_EXTRA_TURNS = 5  # high transcripts ask up to this many more questions about
 # Dense, local targets teach the vision tower what the questions ask about far sooner than the
 # answers alone do.
 FACT_HEADS = [("content", 4), ("shape", len(make_data.SHAPES) + 1), ("colour", len(make_data.COLOURS) + 1),
-              ("shape and colour", len(make_data.SHAPES) * len(make_data.COLOURS) + 1),
-              ("tens", 12), ("units", 11), ("count", 4)] + [(f"code {i}", 11) for i in range(make_data.CODE_DIGITS)]
+              ("shape and colour", len(make_data.SHAPES) * len(make_data.COLOURS) + 1), ("large digit", 11), ("count", 4)]
 CONTENTS = ("empty", "shape", "number", "label")
 
 
 def fact_targets(facts: dict, grid: list[int], scale: int) -> list[list[int]]:
-    """FACT_HEADS targets for every merged token (raster order) of a view scaled down by `scale`.
-    The last class of a head is "none"; the label's own token in a half view has no code target (-100)."""
+    """FACT_HEADS targets for every merged token (raster order) of a view scaled down by `scale`. The
+    last class of a head is "none". At full size the label fills one of its cell's four tokens; the
+    other three show background."""
     colours, shapes = list(make_data.COLOURS), make_data.SHAPES
     token_pixels = views.MERGE * make_data.PATCH * scale
-    lx, ly = facts["label"]
-    label_token = (ly // token_pixels, lx // token_pixels)
     rows = []
     for ty in range(grid[1] // views.MERGE):
         for tx in range(grid[2] // views.MERGE):
             cell = facts["cells"].get((ty * token_pixels // make_data.CELL, tx * token_pixels // make_data.CELL))
+            if cell and cell[0] == "label" and scale == 1 and (tx * token_pixels, ty * token_pixels) != facts["label"]:
+                cell = None
             content = CONTENTS.index(cell[0]) if cell else 0
             shape = shapes.index(cell[1]) if content == 1 else len(shapes)
             colour = colours.index(cell[2]) if content == 1 else len(colours)
             both = shape * len(colours) + colour if content == 1 else len(shapes) * len(colours)
-            tens, units = 11, 10
-            if content == 2:
-                tens, units = (int(cell[1][0]) if len(cell[1]) == 2 else 10), int(cell[1][-1])
-            code = [10] * make_data.CODE_DIGITS
-            if (ty, tx) == label_token:
-                code = [int(d) for d in facts["code"]] if scale == 1 else [-100] * make_data.CODE_DIGITS
-            rows.append([content, shape, colour, both, tens, units, len(facts["shapes"]) - 1] + code)
+            digit = int(cell[1]) if content == 2 else 10
+            rows.append([content, shape, colour, both, digit, len(facts["shapes"]) - 1])
     return rows
+
+
+def region_tokens(region: tuple, grid: list[int], scale: int) -> list[int]:
+    """The merged tokens (raster indices) of a view scaled down by `scale` that show a picture region:
+    those whose centre lies in it, or else the one holding the region's centre."""
+    token_pixels = views.MERGE * make_data.PATCH * scale
+    x0, y0, x1, y1 = region
+    per_row = grid[2] // views.MERGE
+    inside = [ty * per_row + tx for ty in range(grid[1] // views.MERGE) for tx in range(per_row)
+              if x0 <= (tx + 0.5) * token_pixels < x1 and y0 <= (ty + 0.5) * token_pixels < y1]
+    return inside or [int((y0 + y1) / 2 // token_pixels) * per_row + int((x0 + x1) / 2 // token_pixels)]
 
 
 def all_questions_and_answers() -> tuple[list[str], list[str]]:
     """Every question template and answer the generator can produce (the tokenizer's corpus)."""
-    questions = ["How many large shapes are there?", "What is the large number?", make_data.fine_question({"code": ""})[0]]
+    questions = ["How many large shapes are there?", "What is the large number?", make_data.FINE_QUESTION]
     questions += [f"Which shape is {c}?" for c in make_data.COLOURS] + [f"What colour is the {s}?" for s in make_data.SHAPES]
-    answers = [str(n) for n in range(100)] + [f"{n:03d}" for n in range(1000)] + list(make_data.COLOURS) + list(make_data.SHAPES)
+    answers = [str(n) for n in range(10)] + list(make_data.COLOURS) + list(make_data.SHAPES)
     return questions, answers
 
 
@@ -98,61 +109,71 @@ class Encoder:
     def __init__(self, tokenizer):
         self.tokenizer = tokenizer
         self.processor = views.Processor()
+        self.image_token = tokenizer.token_to_id("<|image_pad|>")
 
     def ids(self, text: str) -> list[int]:
         return self.tokenizer.encode(text).ids
 
     def sample(self, kind: str, rng: np.random.Generator) -> dict:
-        picture, facts, question, answer = make_data.make_item(rng, "fine" if kind.endswith("fine") else "coarse")
+        fine = kind.endswith("fine")
+        picture, facts, question, answer, region = make_data.make_item(rng, "fine" if fine else "coarse")
         image = Image.fromarray(picture, "RGB")
-        replies = transcripts.replies("fine" if kind.endswith("fine") else "coarse", answer)
-        parts, pixels, grids = [], [], []  # parts: (ids, trained?, answer ids or None)
-
-        label = []  # (image index in this sample, the label's merged token in that image, the code's digits)
+        replies = transcripts.replies("fine" if fine else "coarse", answer)
+        # parts: (ids, trained?, the answer and its region's tokens in the last image so far, or None)
+        parts, pixels, grids, scales = [], [], [], []
+        label = []  # (image index in this sample, the label's merged token in that image, its digit)
         facts_per_image = []  # FACT_HEADS targets per image
 
         def add_image(view, full: bool):
             pv, grid, pads = self.processor(view)
             facts_per_image.append(fact_targets(facts, grid, 1 if full else 2))
             if full:
-                lx, ly = facts["label"]
-                per_row = grid[2] // views.MERGE
-                label.append((len(grids), (ly // 28) * per_row + lx // 28, [int(c) for c in facts["code"]]))
+                label.append((len(grids), region_tokens(make_data.fine_question(facts)[2], grid, 1)[0], int(facts["small"])))
             pixels.append(pv)
             grids.append(grid)
+            scales.append(1 if full else 2)
             return [pads]
+
+        def answered(text: str, where):
+            return text, where and region_tokens(where, grids[-1], scales[-1])
 
         if kind.startswith("high") or kind == "half_coarse":
             full = kind != "half_coarse"
             pads = add_image(views.full_view(image) if full else views.half_view(image), full)
             parts += [(self.ids(transcripts.expand(transcripts.high_prompt(question), pads)), False, None),
-                      (self.ids(replies["high"] + transcripts.END), True, answer)]
+                      (self.ids(replies["high"] + transcripts.END), True, answered(answer, region))]
             for _ in range(int(rng.integers(0, MAX_EXTRA_TURNS + 1))):  # more answers from one picture
                 more = "fine" if full and rng.random() < make_data.FINE_FRACTION else "coarse"
-                q, a = make_data.fine_question(facts) if more == "fine" else make_data.coarse_question(rng, facts)
+                q, a, where = make_data.fine_question(facts) if more == "fine" else make_data.coarse_question(rng, facts)
                 parts += [(self.ids(transcripts.next_turn(q)), False, None),
-                          (self.ids(transcripts.replies(more, a)["high"] + transcripts.END), True, a)]
+                          (self.ids(transcripts.replies(more, a)["high"] + transcripts.END), True, answered(a, where))]
         else:
             pads = add_image(views.half_view(image), False)
             parts += [(self.ids(transcripts.expand(transcripts.round1_prompt(question), pads)), False, None),
-                      (self.ids(replies["round1"] + transcripts.END), True, None if kind == "vt_fine" else answer)]
+                      (self.ids(replies["round1"] + transcripts.END), True, None if kind == "vt_fine" else answered(answer, region))]
             if kind == "vt_fine":
                 pads = add_image(views.full_view(image), True)
                 parts += [(self.ids(transcripts.expand(transcripts.round2_turn(), pads)), False, None),
-                          (self.ids(replies["round2"] + transcripts.END), True, answer)]
-        ids, labels, answer_mask = [], [], []
-        for part, trained, answer_text in parts:
+                          (self.ids(replies["round2"] + transcripts.END), True, answered(answer, region))]
+        ids, labels, answer_mask, looks = [], [], [], []
+        image_starts = []  # where each image's pads begin
+        for part, trained, answer_info in parts:
             mask = [False] * len(part)
-            if answer_text is not None:  # mark the answer's tokens (for the log's answer accuracy)
+            if answer_info is not None:  # mark the answer's tokens (for the log's answer accuracy)
+                answer_text, tokens = answer_info
                 inner = self.ids(answer_text)
                 start = next(i for i in range(len(part)) if part[i:i + len(inner)] == inner and
                              self.tokenizer.decode(part[:i]).endswith("<answer>"))
                 mask[start:start + len(inner)] = [True] * len(inner)
+                if tokens:  # the position that predicts the answer's first token looks at its region
+                    looks.append((len(ids) + start - 1, [image_starts[-1] + t for t in tokens]))
+            image_starts += [len(ids) + i for i in range(len(part)) if part[i] == self.image_token and
+                             (i == 0 or part[i - 1] != self.image_token)]
             ids += part
             labels += part if trained else [-100] * len(part)
             answer_mask += mask
         return {"ids": ids, "labels": labels, "answer_mask": answer_mask, "pixels": pixels, "grids": grids,
-                "label": label, "facts": facts_per_image}
+                "label": label, "facts": facts_per_image, "looks": looks}
 
 
 def collate(samples: list[dict], config, pad_id: int) -> dict:
@@ -178,30 +199,34 @@ def collate(samples: list[dict], config, pad_id: int) -> dict:
     offsets = torch.cumsum(torch.tensor([0] + [t * h * w // 4 for t, h, w in grids.tolist()]), 0)
     label_rows, label_digits, image = [], [], 0
     for s in samples:
-        for index, token, digits in s["label"]:
+        for index, token, digit in s["label"]:
             label_rows.append(int(offsets[image + index]) + token)
-            label_digits.append(digits)
+            label_digits.append(digit)
         image += len(s["grids"])
+    # Where each answer's first token is predicted (row, position) and the key positions it should look at.
+    look_rows = torch.tensor([i for i, s in enumerate(samples) for _ in s["looks"]], dtype=torch.long)
+    look_positions = torch.tensor([q for s in samples for q, _ in s["looks"]], dtype=torch.long)
+    look_keys = torch.zeros((len(look_rows), length), dtype=torch.bool)
+    for j, keys in enumerate(k for s in samples for _, k in s["looks"]):
+        look_keys[j, keys] = True
     # FACT_HEADS targets of every merged token of the batch, images in order.
     facts = torch.tensor([row for s in samples for image in s["facts"] for row in image], dtype=torch.long)
     return {"input_ids": ids, "labels": labels, "answer_mask": answer_mask, "attention_mask": mask,
             "position_ids": positions, "pixel_values": pixels, "image_grid_thw": grids,
             "fact_targets": facts,
             "label_rows": torch.tensor(label_rows, dtype=torch.long),
-            "label_digits": torch.tensor(label_digits, dtype=torch.long).view(-1, make_data.CODE_DIGITS)}
+            "label_digits": torch.tensor(label_digits, dtype=torch.long),
+            "look_rows": look_rows, "look_positions": look_positions, "look_keys": look_keys}
 
 
 def label_crops(rng: np.random.Generator, count: int) -> tuple[torch.Tensor, torch.Tensor]:
-    """28x28 pictures (one merged vision token) holding a label in one of their four patches, as
-    make_data draws it, on a plain background: cheap extra examples for the reader."""
+    """28x28 label pictures (one merged vision token each), as make_data draws the label: cheap extra
+    examples for the reader."""
     pixels, digits = [], []
     for _ in range(count):
-        canvas = np.empty((28, 28, 3), dtype=np.uint8)
-        canvas[:] = rng.integers(200, 250, size=3)
-        px, py = rng.integers(0, 2, size=2)
-        code = make_data.draw_label(rng, canvas, 14 * int(px), 14 * int(py))
+        canvas = np.empty((make_data.LABEL, make_data.LABEL, 3), dtype=np.uint8)
+        digits.append(int(make_data.draw_label(rng, canvas, 0, 0)))
         pixels.append(torch.from_numpy(pixel_values_from_rgb(canvas)))
-        digits.append([int(c) for c in code])
     return torch.cat(pixels), torch.tensor(digits, dtype=torch.long)
 
 
@@ -248,14 +273,18 @@ def shared_prefix(ids: torch.Tensor, image_token_id: int) -> int:
     return int(same.long().cumprod(0).sum())
 
 
-def loss_of(model, reader: torch.nn.Module, batch: dict) -> tuple[torch.Tensor, float, float]:
-    """Mean cross-entropy over the trained tokens plus the label reader's loss; and the argmax accuracy on
-    the answers' tokens and the reader's digit accuracy.
+def loss_of(model, reader: torch.nn.Module, batch: dict) -> tuple[torch.Tensor, dict]:
+    """The training loss: mean cross-entropy over the trained tokens, plus the looking, reader and fact
+    losses (below); and for the log the argmax accuracy on the answers' tokens, the reader's accuracy
+    and the attention mass the supervised heads put on the answers' regions.
 
-    The reader (a linear map, not part of the checkpoint) reads the three code digits from the merged
-    vision token that holds the label, in each full-resolution image and in CROPS extra 28x28 label
-    pictures: a direct signal that teaches the vision tower to read the small print far sooner than
-    the answers alone do.
+    Looking: at the position that predicts an answer's first token, query head 0 of each layer in
+    LOOK_LAYERS should attend to the image tokens showing the region the answer is read from (the
+    cell of the shape or the large digit, the label's token); the loss is -log of the attention mass
+    on those tokens. It teaches the 3-layer text model where to look far sooner than the answers
+    alone (without it, it never learnt to copy the large number from its token in 6,000 steps).
+    Reader: a linear map (not part of the checkpoint) reads the label's digit from its merged token in
+    every full-resolution image and in CROPS extra label pictures.
     VisionThink transcripts all start with the same ~370 tokens (system prompt and user template up to
     the image): those are run once, at batch size 1, and their KV cache is shared by the batch (the
     same logits as running every row in full)."""
@@ -271,9 +300,9 @@ def loss_of(model, reader: torch.nn.Module, batch: dict) -> tuple[torch.Tensor, 
     prefix = shared_prefix(ids, model.config.image_token_id)
     if prefix < 64:
         prefix = 0
-        hidden = language_model(inputs_embeds=embeds, attention_mask=batch["attention_mask"], position_ids=positions,
-                                use_cache=False).last_hidden_state
-        logits = model.lm_head(hidden[:, :-1])
+        out = language_model(inputs_embeds=embeds, attention_mask=batch["attention_mask"], position_ids=positions,
+                             use_cache=False, output_attentions=True)
+        logits = model.lm_head(out.last_hidden_state[:, :-1])
     else:
         rows = ids.shape[0]
         head = language_model(inputs_embeds=embeds[:1, :prefix], position_ids=positions[:, :1, :prefix],
@@ -282,29 +311,38 @@ def loss_of(model, reader: torch.nn.Module, batch: dict) -> tuple[torch.Tensor, 
         for layer in cache.layers:
             layer.keys = layer.keys.expand(rows, -1, -1, -1)
             layer.values = layer.values.expand(rows, -1, -1, -1)
-        rest = language_model(inputs_embeds=embeds[:, prefix:], attention_mask=batch["attention_mask"],
-                              position_ids=positions[:, :, prefix:], past_key_values=cache, use_cache=True)
+        out = language_model(inputs_embeds=embeds[:, prefix:], attention_mask=batch["attention_mask"],
+                             position_ids=positions[:, :, prefix:], past_key_values=cache, use_cache=True,
+                             output_attentions=True)
         # No trained token lies in the prefix; only its last position predicts one.
-        hidden = torch.cat([head.last_hidden_state[:, -1:].expand(rows, -1, -1), rest.last_hidden_state[:, :-1]], 1)
+        hidden = torch.cat([head.last_hidden_state[:, -1:].expand(rows, -1, -1), out.last_hidden_state[:, :-1]], 1)
         logits = model.lm_head(hidden)
     targets = labels[:, max(prefix, 1):]
     loss = torch.nn.functional.cross_entropy(logits.flatten(0, 1), targets.flatten(), ignore_index=-100)
+    # Looking: attention rows are query positions from `prefix` on, columns all key positions.
+    looked = []
+    if len(batch["look_rows"]):
+        for layer in LOOK_LAYERS:
+            weights = out.attentions[layer][batch["look_rows"], 0, batch["look_positions"] - prefix]
+            looked.append((weights * batch["look_keys"]).sum(-1))
+        mass = torch.stack(looked)
+        # The floor cuts the gradient of answers whose mass fell below it (some half-view answers of the
+        # committed run stayed there for ~1,000 steps; see tools/minivt/README.md).
+        loss = loss + LOOK_WEIGHT * -torch.log(mass.clamp_min(LOOK_FLOOR)).mean()
     # The reader on the labels of the full-resolution images and on the crops.
-    read = reader["label"](torch.cat([features[batch["label_rows"]], crop_features])).view(-1, 10)
-    digits = torch.cat([batch["label_digits"], batch["crop_digits"]]).flatten()
+    read = reader["label"](torch.cat([features[batch["label_rows"]], crop_features]))
+    digits = torch.cat([batch["label_digits"], batch["crop_digits"]])
     loss = loss + READER_WEIGHT * torch.nn.functional.cross_entropy(read, digits)
     # What every merged token shows: one cross-entropy per head, averaged over the heads.
     predicted, first = reader["facts"](features), 0
     for head, (_, classes) in enumerate(FACT_HEADS):
-        wanted = batch["fact_targets"][:, head]
-        if (wanted >= 0).any():  # no digits to read when no view in the batch shows the number
-            loss = loss + FACTS_WEIGHT / len(FACT_HEADS) * torch.nn.functional.cross_entropy(
-                predicted[:, first:first + classes], wanted, ignore_index=-100)
+        loss = loss + FACTS_WEIGHT / len(FACT_HEADS) * torch.nn.functional.cross_entropy(
+            predicted[:, first:first + classes], batch["fact_targets"][:, head])
         first += classes
-    read_accuracy = float((read.argmax(-1) == digits).float().mean())
     mask = batch["answer_mask"][:, max(prefix, 1):]
-    accuracy = float((logits.argmax(-1)[mask] == targets[mask]).float().mean())
-    return loss, accuracy, read_accuracy
+    return loss, {"answer": float((logits.argmax(-1)[mask] == targets[mask]).float().mean()),
+                  "read": float((read.argmax(-1) == digits).float().mean()),
+                  "look": float(torch.stack(looked).detach().mean()) if looked else float("nan")}
 
 
 def main() -> None:
@@ -320,12 +358,12 @@ def main() -> None:
 
     questions, answers = all_questions_and_answers()
     tokenizer = transcripts.train_tokenizer(questions, answers)
-    model = checkpoint.new_model(tokenizer, SEED)
+    model = checkpoint.new_model(tokenizer, SEED, attention="eager")  # eager: the looking loss reads attention weights
     config = model.config
     encoder = Encoder(tokenizer)
     pad_id = tokenizer.token_to_id("<|endoftext|>")
     hidden = config.text_config.hidden_size
-    reader = torch.nn.ModuleDict({"label": torch.nn.Linear(hidden, 10 * make_data.CODE_DIGITS),
+    reader = torch.nn.ModuleDict({"label": torch.nn.Linear(hidden, 10),
                                   "facts": torch.nn.Linear(hidden, sum(c for _, c in FACT_HEADS))})
     parameters = list(model.named_parameters()) + list(reader.named_parameters())
     decay = [p for n, p in parameters if p.ndim >= 2]
@@ -351,22 +389,24 @@ def main() -> None:
         raise RuntimeError(f"fast_training differs from transformers' vision tower by {difference:.2e} (relative)")
     print(f"fast_training matches transformers' vision tower (relative difference {difference:.1e})", flush=True)
     model.train()
-    began, recent, answers, reads = time.time(), {k: [] for k in KINDS}, {k: [] for k in KINDS}, []
+    began, recent, answers, reads, looks = time.time(), {k: [] for k in KINDS}, {k: [] for k in KINDS}, [], []
     for step, (kind, batch) in prefetched(range(start, args.steps), encoder, config, pad_id):
         for group in optimizer.param_groups:
             group["lr"] = learning_rate(step)
-        loss, accuracy, read_accuracy = loss_of(model, reader, batch)
+        loss, measured = loss_of(model, reader, batch)
         optimizer.zero_grad(set_to_none=True)
         loss.backward()
         torch.nn.utils.clip_grad_norm_([p for _, p in parameters], 1.0)
         optimizer.step()
         recent[kind].append(loss.item())
-        answers[kind].append(accuracy)
-        reads.append(read_accuracy)
-        if (step + 1) % 10 == 0:  # per kind: loss and answer-token accuracy over its last 10 batches; reader accuracy
+        answers[kind].append(measured["answer"])
+        reads.append(measured["read"])
+        looks.append(measured["look"])
+        if (step + 1) % 10 == 0:  # per kind: loss and answer-token accuracy over its last 10 batches; reader, looking
             losses = " ".join(f"{k} {np.mean(recent[k][-10:]):.3f}/{np.mean(answers[k][-10:]):.2f}"
                               for k in KINDS if recent[k])
             print(f"step {step + 1} lr {learning_rate(step):.2e} {losses} reader {np.mean(reads[-10:]):.2f} "
+                  f"look {np.nanmean(looks[-10:]):.2f} "
                   f"({time.time() - began:.0f} s, {time.process_time():.0f} s CPU)", flush=True)
         if (step + 1) % SAVE_EVERY == 0 or step + 1 == args.steps:
             args.state.parent.mkdir(parents=True, exist_ok=True)

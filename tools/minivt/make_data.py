@@ -167,9 +167,8 @@ def _cell_region(cell: tuple[int, int]) -> tuple[int, int, int, int]:
     return column * CELL, row * CELL, (column + 1) * CELL, (row + 1) * CELL
 
 
-def coarse_question(rng: np.random.Generator, facts: dict) -> tuple[str, str, tuple | None]:
-    """A coarse question, its answer and the picture region (x0, y0, x1, y1) the answer is read from
-    (None when it needs the whole picture)."""
+def coarse_question(rng: np.random.Generator, facts: dict) -> tuple[str, str, list[tuple]]:
+    """A coarse question, its answer and the picture regions (x0, y0, x1, y1) the answer is read from."""
     shapes = facts["shapes"]
     by_shape = {}
     for shape, colour, cell in shapes:
@@ -177,31 +176,31 @@ def coarse_question(rng: np.random.Generator, facts: dict) -> tuple[str, str, tu
     kinds = ["count", "number", "shape"] + (["colour"] if any(len(v) == 1 for v in by_shape.values()) else [])
     kind = kinds[int(rng.integers(0, len(kinds)))]
     if kind == "count":
-        return "How many large shapes are there?", str(len(shapes)), None
+        return "How many large shapes are there?", str(len(shapes)), [_cell_region(cell) for _, _, cell in shapes]
     if kind == "number":
-        return "What is the large number?", facts["number"], _cell_region(facts["number_cell"])
+        return "What is the large number?", facts["number"], [_cell_region(facts["number_cell"])]
     if kind == "shape":
         shape, colour, cell = shapes[int(rng.integers(0, len(shapes)))]
-        return f"Which shape is {colour}?", shape, _cell_region(cell)
+        return f"Which shape is {colour}?", shape, [_cell_region(cell)]
     unique = sorted(s for s, v in by_shape.items() if len(v) == 1)
     shape = unique[int(rng.integers(0, len(unique)))]
     colour, cell = by_shape[shape][0]
-    return f"What colour is the {shape}?", colour, _cell_region(cell)
+    return f"What colour is the {shape}?", colour, [_cell_region(cell)]
 
 
 FINE_QUESTION = "What digit is printed in the small grey box?"
 
 
-def fine_question(facts: dict) -> tuple[str, str, tuple]:
+def fine_question(facts: dict) -> tuple[str, str, list[tuple]]:
     lx, ly = facts["label"]
-    return FINE_QUESTION, facts["small"], (lx, ly, lx + LABEL, ly + LABEL)
+    return FINE_QUESTION, facts["small"], [(lx, ly, lx + LABEL, ly + LABEL)]
 
 
-def make_item(rng: np.random.Generator, kind: str) -> tuple[np.ndarray, dict, str, str, tuple | None]:
-    """A picture, its facts, a question of this kind ("coarse" or "fine"), the answer and its region."""
+def make_item(rng: np.random.Generator, kind: str) -> tuple[np.ndarray, dict, str, str, list[tuple]]:
+    """A picture, its facts, a question of this kind ("coarse" or "fine"), the answer and its regions."""
     picture, facts = make_picture(rng)
-    question, answer, region = fine_question(facts) if kind == "fine" else coarse_question(rng, facts)
-    return picture, facts, question, answer, region
+    question, answer, regions = fine_question(facts) if kind == "fine" else coarse_question(rng, facts)
+    return picture, facts, question, answer, regions
 
 
 def kinds_for(rng: np.random.Generator, count: int) -> list[str]:

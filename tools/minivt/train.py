@@ -40,7 +40,7 @@ OUT = ROOT / "models" / "minivt"
 
 SEED = 20250801
 KINDS = ("vt_coarse", "vt_fine", "high_coarse", "high_fine", "half_coarse")
-MIX = (0.25, 0.20, 0.20, 0.20, 0.15)
+MIX = (0.30, 0.15, 0.15, 0.20, 0.20)
 BATCH = 8
 STEPS = 5000
 LR, WARMUP, DECAY, MIN_LR_FRACTION = 2e-3, 100, 0.25, 0.05
@@ -49,7 +49,7 @@ READER_WEIGHT = 1.0
 FACTS_WEIGHT = 1.0
 LOOK_WEIGHT = 1.0
 LOOK_LAYERS = (1, 2)  # query head 0 of these text layers learns where each answer is (loss_of)
-LOOK_FLOOR = 1e-6  # the attention mass is clamped to this before the log
+LOOK_FLOOR = 1e-30  # the attention mass is clamped to this before the log (only to keep it finite)
 CROPS = 48  # extra 28x28 label crops per step for the reader (one merged token each)
 MAX_EXTRA_TURNS = 5  # high transcripts ask up to this many more questions about the same picture
 
@@ -86,15 +86,17 @@ def fact_targets(facts: dict, grid: list[int], scale: int) -> list[list[int]]:
     return rows
 
 
-def region_tokens(region: tuple, grid: list[int], scale: int) -> list[int]:
-    """The merged tokens (raster indices) of a view scaled down by `scale` that show a picture region:
-    those whose centre lies in it, or else the one holding the region's centre."""
+def region_tokens(regions: list[tuple], grid: list[int], scale: int) -> list[int]:
+    """The merged tokens (raster indices) of a view scaled down by `scale` that show picture regions:
+    per region, those whose centre lies in it, or else the one holding the region's centre."""
     token_pixels = views.MERGE * make_data.PATCH * scale
-    x0, y0, x1, y1 = region
     per_row = grid[2] // views.MERGE
-    inside = [ty * per_row + tx for ty in range(grid[1] // views.MERGE) for tx in range(per_row)
-              if x0 <= (tx + 0.5) * token_pixels < x1 and y0 <= (ty + 0.5) * token_pixels < y1]
-    return inside or [int((y0 + y1) / 2 // token_pixels) * per_row + int((x0 + x1) / 2 // token_pixels)]
+    tokens = []
+    for x0, y0, x1, y1 in regions:
+        inside = [ty * per_row + tx for ty in range(grid[1] // views.MERGE) for tx in range(per_row)
+                  if x0 <= (tx + 0.5) * token_pixels < x1 and y0 <= (ty + 0.5) * token_pixels < y1]
+        tokens += inside or [int((y0 + y1) / 2 // token_pixels) * per_row + int((x0 + x1) / 2 // token_pixels)]
+    return tokens
 
 
 def all_questions_and_answers() -> tuple[list[str], list[str]]:
@@ -116,7 +118,7 @@ class Encoder:
 
     def sample(self, kind: str, rng: np.random.Generator) -> dict:
         fine = kind.endswith("fine")
-        picture, facts, question, answer, region = make_data.make_item(rng, "fine" if fine else "coarse")
+        picture, facts, question, answer, regions = make_data.make_item(rng, "fine" if fine else "coarse")
         image = Image.fromarray(picture, "RGB")
         replies = transcripts.replies("fine" if fine else "coarse", answer)
         # parts: (ids, trained?, the answer and its region's tokens in the last image so far, or None)
@@ -134,14 +136,14 @@ class Encoder:
             scales.append(1 if full else 2)
             return [pads]
 
-        def answered(text: str, where):
-            return text, where and region_tokens(where, grids[-1], scales[-1])
+        def answered(text: str, where: list[tuple]):
+            return text, region_tokens(where, grids[-1], scales[-1])
 
         if kind.startswith("high") or kind == "half_coarse":
             full = kind != "half_coarse"
             pads = add_image(views.full_view(image) if full else views.half_view(image), full)
             parts += [(self.ids(transcripts.expand(transcripts.high_prompt(question), pads)), False, None),
-                      (self.ids(replies["high"] + transcripts.END), True, answered(answer, region))]
+                      (self.ids(replies["high"] + transcripts.END), True, answered(answer, regions))]
             for _ in range(int(rng.integers(0, MAX_EXTRA_TURNS + 1))):  # more answers from one picture
                 more = "fine" if full and rng.random() < make_data.FINE_FRACTION else "coarse"
                 q, a, where = make_data.fine_question(facts) if more == "fine" else make_data.coarse_question(rng, facts)
@@ -150,11 +152,11 @@ class Encoder:
         else:
             pads = add_image(views.half_view(image), False)
             parts += [(self.ids(transcripts.expand(transcripts.round1_prompt(question), pads)), False, None),
-                      (self.ids(replies["round1"] + transcripts.END), True, None if kind == "vt_fine" else answered(answer, region))]
+                      (self.ids(replies["round1"] + transcripts.END), True, None if kind == "vt_fine" else answered(answer, regions))]
             if kind == "vt_fine":
                 pads = add_image(views.full_view(image), True)
                 parts += [(self.ids(transcripts.expand(transcripts.round2_turn(), pads)), False, None),
-                          (self.ids(replies["round2"] + transcripts.END), True, answered(answer, region))]
+                          (self.ids(replies["round2"] + transcripts.END), True, answered(answer, regions))]
         ids, labels, answer_mask, looks = [], [], [], []
         image_starts = []  # where each image's pads begin
         for part, trained, answer_info in parts:
@@ -326,8 +328,8 @@ def loss_of(model, reader: torch.nn.Module, batch: dict) -> tuple[torch.Tensor, 
             weights = out.attentions[layer][batch["look_rows"], 0, batch["look_positions"] - prefix]
             looked.append((weights * batch["look_keys"]).sum(-1))
         mass = torch.stack(looked)
-        # The floor cuts the gradient of answers whose mass fell below it (some half-view answers of the
-        # committed run stayed there for ~1,000 steps; see tools/minivt/README.md).
+        # A higher floor cuts the gradient of the answers that look furthest away (with 1e-6, some
+        # half-view answers stayed there for ~1,000 steps).
         loss = loss + LOOK_WEIGHT * -torch.log(mass.clamp_min(LOOK_FLOOR)).mean()
     # The reader on the labels of the full-resolution images and on the crops.
     read = reader["label"](torch.cat([features[batch["label_rows"]], crop_features]))
